@@ -1,0 +1,29 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ROUTER_SECRET_HEADER } from '@dorandoran/service-kit';
+import type { RouterContext } from '../context';
+
+export interface SubgraphAuthOptions {
+  url: string;
+  /** Sent to every subgraph so that it knows the request passed the router. */
+  routerSecret: string;
+}
+
+/**
+ * Calls a subgraph with the caller's own Authorization header (the subgraph verifies it again),
+ * the router secret, and the request id.
+ */
+export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  private readonly routerSecret: string;
+
+  constructor(options: SubgraphAuthOptions) {
+    super({ url: options.url });
+    this.routerSecret = options.routerSecret;
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    request.http?.headers.set(ROUTER_SECRET_HEADER, this.routerSecret);
+    if (!context || !('requestId' in context)) return; // the gateway's own health checks
+    request.http?.headers.set('x-request-id', context.requestId);
+    if (context.viewer) request.http?.headers.set('authorization', context.viewer.authorization);
+  }
+}

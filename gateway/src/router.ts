@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  closeServer,
+  createErrorFormatter,
+  createGraphQLHttpServer,
+  healthRoute,
+  listen,
+  type Logger,
+  type TokenVerifier,
+} from '@dorandoran/service-kit';
+import type { RouterConfig } from './config';
+import { createRouterContext, type RouterContext } from './context';
+import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
+import { AuthenticatedDataSource } from './plugins/subgraphAuth';
+import { fileSupergraph } from './supergraph';
+
+export interface RouterDeps {
+  config: RouterConfig;
+  verifier: TokenVerifier;
+  routerSecret: string;
+  logger: Logger;
+}
+
+export interface Router {
+  httpServer: Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The router: @apollo/gateway over the committed supergraph, behind token verification and auth directives. */
+export async function createRouter({ config, verifier, routerSecret, logger }: RouterDeps): Promise<Router> {
+  const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraph.manager,
+    logger,
+    buildService: ({ name, url }) =>
+      new AuthenticatedDataSource({ url: config.subgraphUrls[name] ?? url!, routerSecret }),
+  });
+  const apollo = new ApolloServer<RouterContext>({
+    gateway: enforceAuthDirectives(gateway, supergraph.policy),
+    introspection: config.mode === 'development',
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter((error) => logger.error({ err: error }, 'internal error')),
+  });
+  await apollo.start();
+  const httpServer = createGraphQLHttpServer<RouterContext>({
+    apollo,
+    logger,
+    context: (req) => createRouterContext(req, verifier),
+    routes: [healthRoute(() => ({ service: 'router' }))],
+  });
+  return {
+    httpServer,
+    listen: (port, host) => listen(httpServer, port, host),
+    async close() {
+      await closeServer(httpServer);
+      await apollo.stop();
+    },
+  };
+}

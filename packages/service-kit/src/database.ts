@@ -1,0 +1,140 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { Client } from 'pg';
+import type { Logger } from './logger';
+
+export interface DatabaseOptions {
+  /** The service name; embedded data lives in `<dataDir>/<service>/pgdata`, server databases are `dorandoran_<service>`. */
+  service: string;
+  entities: EntityClass<unknown>[];
+  migrations: Constructor<Migration>[];
+  /** A PostgreSQL URL. With a path (`…/name`) that names a database it is used as is when `exactDatabase` is set. */
+  databaseUrl?: string;
+  /** Use the database named in `databaseUrl` instead of `dorandoran_<service>`. */
+  exactDatabase?: boolean;
+  /** For embedded mode: where to keep data. Unset means an in-memory database (tests). */
+  dataDir?: string;
+  /** Drop the server database on close (tests). */
+  dropOnClose?: boolean;
+  logger: Logger;
+}
+
+export interface Database {
+  orm: MikroORM;
+  /** Where the ORM connects: a server URL, or the embedded database's socket. */
+  mode: 'server' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the service's own database and runs its committed migrations.
+ * Embedded mode serves PGlite over the Postgres wire protocol (pglite-socket) on a loopback port,
+ * so the ORM talks `pg` in both modes and nothing else differs.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const target = options.databaseUrl
+    ? await prepareServerDatabase(options)
+    : await startEmbeddedDatabase(options);
+  const orm = await MikroORM.init({
+    ...ormOptions(options),
+    clientUrl: target.url,
+    // PGlite is single-connection: one pooled connection keeps transactions from interleaving.
+    pool: target.embedded ? { min: 1, max: 1 } : { min: 0, max: 10 },
+  });
+  try {
+    await orm.getMigrator().up();
+  } catch (error) {
+    await orm.close(true);
+    await target.close();
+    throw error;
+  }
+  return {
+    orm,
+    mode: target.embedded ? 'embedded' : 'server',
+    async close() {
+      await orm.close(true);
+      await target.close();
+    },
+  };
+}
+
+/** ORM options shared by the service and the migration generator. */
+export function ormOptions(options: Pick<DatabaseOptions, 'entities' | 'migrations' | 'logger'>): Options {
+  return {
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations.map((migration) => ({ name: migration.name, class: migration })),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    discovery: { warnWhenNoEntities: false },
+    logger: (message) => options.logger.debug({ orm: message }),
+  };
+}
+
+interface Target {
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> {
+  const url = new URL(options.databaseUrl!);
+  const name = options.exactDatabase ? decodeURIComponent(url.pathname.slice(1)) : `dorandoran_${options.service}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Database name "${name}" must be lower-case letters, digits and _`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+        // Another instance created it first.
+        if (error.code !== '42P04') throw error;
+      });
+      options.logger.info({ database: name }, 'created database');
+    }
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    embedded: false,
+    async close() {
+      if (!options.dropOnClose) return;
+      const dropper = new Client({ connectionString: admin.toString() });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => dropper.end());
+    },
+  };
+}
+
+async function startEmbeddedDatabase(options: DatabaseOptions): Promise<Target> {
+  let dataPath: string | undefined;
+  if (options.dataDir) {
+    dataPath = path.resolve(options.dataDir, options.service, 'pgdata');
+    await mkdir(dataPath, { recursive: true });
+  }
+  const pglite = await PGlite.create(dataPath);
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  await server.start();
+  options.logger.info({ data: dataPath ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
+  return {
+    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+    embedded: true,
+    async close() {
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}

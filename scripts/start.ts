@@ -1,0 +1,45 @@
+/**
+ * `npm start`: the whole supergraph in one process — auth, users and the router on their ports,
+ * sharing one revocation store (Redis when REDIS_URL is set, in-process otherwise).
+ */
+import { createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
+import { loadAuthConfig } from '../subgraphs/auth/src/config';
+import { startAuthService } from '../subgraphs/auth/src/service';
+import { loadUsersConfig } from '../subgraphs/users/src/config';
+import { startUsersService } from '../subgraphs/users/src/service';
+import { loadRouterConfig } from '../gateway/src/config';
+import { startRouterService } from '../gateway/src/service';
+
+async function main() {
+  const configs = {
+    auth: loadAuthConfig(process.env),
+    users: loadUsersConfig(process.env),
+    router: loadRouterConfig(process.env),
+  };
+  const logger = createLogger('dorandoran', configs.router.logLevel);
+  const revocations = createRevocationStore(configs.router.redisUrl, logger);
+  const started: RunningService[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) await service.close();
+    await revocations.close();
+  };
+  try {
+    const deps = { revocations: revocations.store };
+    started.push(await startAuthService(configs.auth, { ...deps, logger: logger.child({ service: 'auth' }) }));
+    started.push(await startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }));
+    started.push(await startRouterService(configs.router, { ...deps, logger: logger.child({ service: 'router' }) }));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const router = started[started.length - 1];
+  const mode = configs.router.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${configs.router.dataDir}/`;
+  console.log(`\nDoranDoran is up (${mode}, ${configs.router.redisUrl ? 'Redis' : 'in-process stores'}).`);
+  console.log(`GraphQL: ${router.url}\nStop with Ctrl-C.\n`);
+  runUntilSignal(logger, stopAll);
+}
+
+main().catch((error) => {
+  console.error(`Could not start: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

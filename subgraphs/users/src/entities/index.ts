@@ -1,0 +1,4 @@
+import { User } from './User.entity';
+
+/** Every entity of this subgraph, listed explicitly for the ORM. */
+export const entities = [User];

@@ -1,0 +1,24 @@
+import { allow, deny, shield } from 'graphql-shield';
+import { forbidden } from '@dorandoran/service-kit';
+import { isAdmin, isAuthenticated, isTrustedService } from './rules';
+
+export const permissions = shield(
+  {
+    Query: {
+      '*': deny,
+      me: isAuthenticated,
+      user: allow,
+      users: isAdmin,
+      _service: allow,
+      _entities: allow,
+    },
+    Mutation: {
+      '*': deny,
+      updateProfile: isAuthenticated,
+      setUserStatus: isAdmin,
+      deleteAccount: isAuthenticated,
+      createProfile: isTrustedService,
+    },
+  },
+  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
+);

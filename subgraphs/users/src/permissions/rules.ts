@@ -1,0 +1,17 @@
+import { rule } from 'graphql-shield';
+import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import type { Context } from '../context';
+
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
+  viewer ? true : unauthenticated(),
+);
+
+export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
+  if (!viewer) return unauthenticated();
+  return viewer.scopes.has('admin') ? true : forbidden('Only administrators can do this.');
+});
+
+/** Internal fields: only a caller holding the router secret (another service) may use them. */
+export const isTrustedService = rule({ cache: 'contextual' })((_parent, _args, { trusted }: Context) =>
+  trusted ? true : forbidden('This field is internal to DoranDoran services.'),
+);

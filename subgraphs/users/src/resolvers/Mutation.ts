@@ -1,0 +1,60 @@
+import { conflict, notFound } from '@dorandoran/service-kit';
+import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { User } from '../entities/User.entity';
+import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname } from '../profileRules';
+
+export const Mutation: MutationResolvers = {
+  async updateProfile(_parent, { input }, { em, viewer }) {
+    const user = await em.findOne(User, { id: viewer!.userId });
+    if (!user) throw notFound('User', viewer!.userId);
+    // Validate every field before changing any, so a bad field loses nothing.
+    const changes: Partial<User> = {};
+    if (input.nickname != null) changes.nickname = cleanNickname(input.nickname);
+    if (input.avatarUrl !== undefined) changes.avatarUrl = cleanAvatarUrl(input.avatarUrl);
+    if (input.bio !== undefined) changes.bio = cleanBio(input.bio);
+    if (input.locale != null) changes.locale = cleanLocale(input.locale);
+    em.assign(user, changes);
+    await em.flush();
+    return user;
+  },
+
+  async setUserStatus(_parent, { userId, status, reason }, { em, accountStatus }) {
+    const user = await em.findOne(User, { id: userId });
+    if (!user) throw notFound('User', userId);
+    if (user.status === 'DELETED' && status !== 'DELETED') {
+      throw conflict(`User ${userId} is deleted; a deleted account cannot be restored.`);
+    }
+    if (status === 'DELETED') erase(user);
+    else user.status = status;
+    user.statusReason = reason?.trim() || null;
+    await em.flush();
+    await accountStatus.notify(user.id, status);
+    return user;
+  },
+
+  async deleteAccount(_parent, _args, { em, viewer, accountStatus }) {
+    const user = await em.findOne(User, { id: viewer!.userId });
+    if (!user) throw notFound('User', viewer!.userId);
+    erase(user);
+    await em.flush();
+    await accountStatus.notify(user.id, 'DELETED');
+    return true;
+  },
+
+  async createProfile(_parent, { input }, { em }) {
+    const existing = await em.findOne(User, { id: input.id });
+    if (existing) return existing; // auth retried: the profile is already there
+    const user = new User(input.id, cleanNickname(input.nickname), input.email, cleanLocale(input.locale ?? 'ko-KR'));
+    await em.persistAndFlush(user);
+    return user;
+  },
+};
+
+/** A deleted profile keeps its id (messages and orders still point at it) and nothing personal. */
+function erase(user: User) {
+  user.status = 'DELETED';
+  user.nickname = 'Deleted user';
+  user.avatarUrl = null;
+  user.bio = null;
+  user.email = null;
+}

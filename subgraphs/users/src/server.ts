@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyMiddleware } from 'graphql-middleware';
+import { parse } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import type { AccountStatusNotifier } from './accountStatus';
+import { createContext } from './context';
+import { permissions } from './permissions';
+import { resolvers } from './resolvers';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+export interface UsersServerDeps {
+  em: EntityManager;
+  verifier: TokenVerifier;
+  routerSecret: string;
+  accountStatus: AccountStatusNotifier;
+  logger: Logger;
+  mode: 'development' | 'production';
+}
+
+/** The users subgraph's HTTP server, not yet listening. */
+export function createUsersServer(deps: UsersServerDeps): Promise<SubgraphServer> {
+  return createSubgraphServer({
+    name: 'users',
+    typeDefs,
+    resolvers,
+    protect: (schema) => applyMiddleware(schema, permissions),
+    context: (identity) => createContext(deps, identity),
+    verifier: deps.verifier,
+    routerSecret: deps.routerSecret,
+    logger: deps.logger,
+    mode: deps.mode,
+  });
+}

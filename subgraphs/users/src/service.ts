@@ -1,0 +1,71 @@
+import {
+  createLogger,
+  createTokenVerifier,
+  databaseTarget,
+  loadRouterSecret,
+  openDatabase,
+  remoteKeys,
+  type DatabaseTarget,
+  type Logger,
+  type RevocationStore,
+  type RunningService,
+} from '@dorandoran/service-kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createAccountStatusNotifier } from './accountStatus';
+import type { UsersConfig } from './config';
+import { entities } from './entities';
+import { migrations } from './migrations';
+import { createUsersServer } from './server';
+
+export interface UsersDeps {
+  revocations: RevocationStore;
+  logger?: Logger;
+  /** Overrides where data lives (tests). */
+  database?: DatabaseTarget;
+}
+
+/** Opens and migrates the users database, then serves the subgraph on config.port. */
+export async function startUsersService(config: UsersConfig, deps: UsersDeps): Promise<RunningService> {
+  const logger = deps.logger ?? createLogger('users', config.logLevel);
+  const database = await openDatabase({
+    service: 'users',
+    entities,
+    migrations,
+    logger,
+    ...(deps.database ?? databaseTarget(config)),
+  });
+  const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
+  const accountStatus = createAccountStatusNotifier({
+    authUrl: config.authUrl,
+    timeoutMs: config.authTimeoutMs,
+    routerSecret,
+    revocations: deps.revocations,
+    revocationTtlSeconds: config.refreshTokenTtlSeconds,
+    logger,
+  });
+  const server = await createUsersServer({
+    em: database.orm.em as EntityManager,
+    verifier: createTokenVerifier({
+      keys: remoteKeys(config.jwksUrl),
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      revocations: deps.revocations,
+    }),
+    routerSecret,
+    accountStatus,
+    logger,
+    mode: config.mode,
+  });
+  const port = await server.listen(config.port);
+  logger.info({ port }, 'users subgraph listening');
+  return {
+    name: 'users',
+    port,
+    url: `http://localhost:${port}/graphql`,
+    async close() {
+      accountStatus.close();
+      await server.close();
+      await database.close();
+    },
+  };
+}

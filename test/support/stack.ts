@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createLogger,
+  createRevocationStore,
+  type DatabaseTarget,
+  type RunningService,
+} from '@dorandoran/service-kit';
+import { loadAuthConfig } from '../../subgraphs/auth/src/config';
+import { startAuthService } from '../../subgraphs/auth/src/service';
+import { loadUsersConfig } from '../../subgraphs/users/src/config';
+import { startUsersService } from '../../subgraphs/users/src/service';
+import { loadRouterConfig } from '../../gateway/src/config';
+import { startRouterService } from '../../gateway/src/service';
+import type { Mailer } from '../../subgraphs/auth/src/mailer';
+
+/** A free loopback port: the services must know each other's URLs before they start. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A fresh database per service and test file: on DATABASE_URL's server when set, in-memory PGlite otherwise. */
+export function testDatabase(service: string): DatabaseTarget {
+  const server = process.env.DATABASE_URL;
+  if (!server) return {};
+  const url = new URL(server);
+  url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
+  return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true };
+}
+
+export interface SentMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Stack {
+  routerUrl: string;
+  authUrl: string;
+  usersUrl: string;
+  routerSecret: string;
+  /** Mail the auth subgraph sent (password reset codes). */
+  mail: SentMail[];
+  env: Record<string, string>;
+  services: Record<'auth' | 'users' | 'router', RunningService>;
+  stopService(name: 'auth' | 'users'): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts auth, users and the router as real HTTP servers on free ports, each on its own fresh database. */
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const [authPort, usersPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-test-'));
+  const routerSecret = randomBytes(24).toString('base64url');
+  const env: Record<string, string> = {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: dataDir,
+    ROUTER_SECRET: routerSecret,
+    AUTH_PORT: String(authPort),
+    USERS_PORT: String(usersPort),
+    ROUTER_PORT: String(routerPort),
+    AUTH_URL: `http://127.0.0.1:${authPort}/graphql`,
+    USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
+    AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
+    PASSWORD_HASH_MEMORY_KIB: '8192',
+    PASSWORD_HASH_ITERATIONS: '2',
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...extraEnv,
+  };
+  const logger = createLogger('test', env.LOG_LEVEL);
+  const revocations = createRevocationStore(env.REDIS_URL, logger);
+  const mail: SentMail[] = [];
+  const mailer: Mailer = { send: async (message) => void mail.push(message) };
+  const auth = await startAuthService(loadAuthConfig(env), {
+    revocations: revocations.store,
+    logger,
+    mailer,
+    database: testDatabase('auth'),
+  });
+  const users = await startUsersService(loadUsersConfig(env), { revocations: revocations.store, logger, database: testDatabase('users') });
+  const router = await startRouterService(loadRouterConfig(env), { revocations: revocations.store, logger });
+  const open = new Map<string, RunningService>([['router', router], ['users', users], ['auth', auth]]);
+  return {
+    routerUrl: router.url,
+    authUrl: auth.url,
+    usersUrl: users.url,
+    routerSecret,
+    mail,
+    env,
+    services: { auth, users, router },
+    async stopService(name) {
+      await open.get(name)?.close();
+      open.delete(name);
+    },
+    async close() {
+      for (const service of open.values()) await service.close();
+      open.clear();
+      await revocations.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
