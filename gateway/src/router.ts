@@ -13,6 +13,7 @@ import {
 import type { RouterConfig } from './config';
 import { createRouterContext, type RouterContext } from './context';
 import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
+import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
 import { fileSupergraph } from './supergraph';
 
@@ -42,6 +43,7 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
     gateway: enforceAuthDirectives(gateway, supergraph.policy),
     introspection: config.mode === 'development',
     includeStacktraceInErrorResponses: false,
+    plugins: [createHttpStatusPlugin()],
     formatError: createErrorFormatter((error) => logger.error({ err: error }, 'internal error')),
   });
   await apollo.start();

@@ -30,6 +30,7 @@ import type {
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
+  FragmentSpreadNode,
   GraphQLCompositeType,
   GraphQLField,
   GraphQLObjectType,
@@ -136,7 +137,8 @@ function parseAuthLink(directive: ConstDirectiveNode): AuthLink | undefined {
   const url = stringArgument(directive, 'url');
   const match = url === undefined ? null : AUTH_SPEC_URL.exec(url);
   if (!match) return undefined;
-  const [, spec, version] = match as unknown as [string, AuthSpec, string];
+  const spec = match[1] as AuthSpec;
+  const version = match[2];
   // Silently ignoring a newer spec would drop security checks, so refuse it instead.
   if (version !== SUPPORTED_AUTH_SPEC_VERSION) throw new Error(`Unsupported auth spec version: ${url}`);
   return { spec, namespace: stringArgument(directive, 'as') ?? spec, imports: linkImports(argument(directive, 'import')) };
@@ -341,16 +343,14 @@ function filterField(context: FilterContext, field: FieldNode, scope: Scope): Fi
 }
 
 /**
- * The field's own requirement, its return type's, and its parent type's must all be met. Under an
- * abstract parent, every possible object type (and its version of the field) counts, because the
- * runtime object may be any of them.
+ * The field's own requirement, its return type's and its parent type's must all be met. Interfaces
+ * need no special case: composition copies the implementations' requirements onto them.
  */
 function isFieldAuthorized(context: FilterContext, definition: GraphQLField<unknown, unknown>, scope: Scope): boolean {
   const { policy, viewer } = context;
-  const parentNames = [scope.parentType.name, ...scope.possibleTypes.map((type) => type.name)];
   const requirements = [
-    ...parentNames.map((name) => policy.types.get(name)),
-    ...parentNames.map((name) => policy.fields.get(`${name}.${definition.name}`)),
+    policy.fields.get(`${scope.parentType.name}.${definition.name}`),
+    policy.types.get(scope.parentType.name),
     policy.types.get(getNamedType(definition.type).name),
   ];
   return requirements.every((requirement) => requirement === undefined || isRequirementMet(requirement, viewer));
@@ -390,9 +390,11 @@ function listMarkers(type: GraphQLOutputType): string[] {
 }
 
 /** Inlining keeps each fragment use filtered in its own context (paths differ per use). */
-function asInlineFragment(fragments: Map<string, FragmentDefinitionNode>, selection: SelectionNode): InlineFragmentNode {
+function asInlineFragment(
+  fragments: Map<string, FragmentDefinitionNode>,
+  selection: InlineFragmentNode | FragmentSpreadNode,
+): InlineFragmentNode {
   if (selection.kind === Kind.INLINE_FRAGMENT) return selection;
-  if (selection.kind === Kind.FIELD) throw new Error('Expected a fragment');
   const fragment = fragments.get(selection.name.value);
   if (!fragment) throw new GraphQLError(`Unknown fragment "${selection.name.value}"`);
   return {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { print, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, print, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RouterContext } from '../context';
 import { filterOperation, restoreRemovedFields, type AuthPolicy } from './authDirectives';
 
@@ -20,8 +20,10 @@ export function enforceAuthDirectives(gateway: GatewayInterface, policy: () => A
     const schema = apiSchema ?? requestContext.schema;
     const filtered = filterOperation(schema, requestContext.document, requestContext.operationName, policy(), viewer);
     if (filtered.removed.length === 0) return execute(requestContext);
-    const restore = (result: Parameters<typeof restoreRemovedFields>[0]) =>
-      restoreRemovedFields(result, filtered.removed, schema, requestContext.document);
+    const restore = (result: Parameters<typeof restoreRemovedFields>[0]) => {
+      const restored = restoreRemovedFields(result, filtered.removed, schema, requestContext.document);
+      return { ...restored, errors: restored.errors.map(asGraphQLError) };
+    };
     if (filtered.nothingLeft) return restore({ data: {} }) as Awaited<ReturnType<GatewayExecutor>>;
     const operation = filtered.document.definitions.find(
       (definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition',
@@ -46,4 +48,11 @@ export function enforceAuthDirectives(gateway: GatewayInterface, policy: () => A
     },
     stop: () => gateway.stop(),
   };
+}
+
+/** Apollo Server formats only GraphQLError instances; the restored errors are plain objects. */
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const { message, path, extensions } = error as GraphQLFormattedError;
+  return new GraphQLError(message, { path, extensions });
 }

@@ -1,0 +1,34 @@
+import { Entity, Enum, Property } from '@mikro-orm/core';
+import { BaseEntity } from '@dorandoran/service-kit';
+import type { AccountStatus, Role } from '../__generated__/resolvers-types';
+
+export const ROLES = ['USER', 'ADMIN'] as const satisfies readonly Role[];
+export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'DELETED'] as const satisfies readonly AccountStatus[];
+
+/** Credentials and roles of a user. The id is the user's id across the graph (the users profile has the same). */
+@Entity({ tableName: 'accounts' })
+export class Account extends BaseEntity<'roles' | 'status' | 'lastLoginAt'> {
+  /** Normalized (trimmed, lower-case); cleared when the account is deleted, so the address can sign up again. */
+  @Property({ type: 'string', length: 320, nullable: true, unique: true })
+  email: string | null;
+
+  /** argon2id; never selected unless asked for (`populate: ['passwordHash']`), never serialized. */
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  passwordHash: string | null;
+
+  /** Always contains USER. */
+  @Enum({ items: () => ROLES, array: true, default: ['USER'] })
+  roles: Role[] = ['USER'];
+
+  @Enum({ items: () => ACCOUNT_STATUSES, nativeEnumName: 'account_status', default: 'ACTIVE' })
+  status: AccountStatus = 'ACTIVE';
+
+  @Property({ type: 'datetime', nullable: true })
+  lastLoginAt: Date | null = null;
+
+  constructor(email: string, passwordHash: string) {
+    super();
+    this.email = email;
+    this.passwordHash = passwordHash;
+  }
+}

@@ -1,0 +1,4 @@
+/* Maintained by `npm run migration:create -- auth`: every migration, oldest first. */
+import { Migration20261124132240 } from './Migration20261124132240';
+
+export const migrations = [Migration20261124132240];

@@ -1,0 +1,62 @@
+import { post } from '../support/graphql';
+import { startStack, type Stack } from '../support/stack';
+import { LOG_IN, REFRESH, signUp, signUpAdmin, type SignedIn } from '../support/users';
+
+let stack: Stack;
+let admin: SignedIn;
+beforeAll(async () => {
+  stack = await startStack();
+  admin = await signUpAdmin(stack);
+});
+afterAll(() => stack?.close());
+
+const SET_STATUS = 'mutation($id: ID!, $status: UserStatus!, $reason: String) { setUserStatus(userId: $id, status: $status, reason: $reason) { id status } }';
+
+describe('suspension and deletion end access', () => {
+  test('suspending a user refuses their access and refresh tokens and their sign-in; reactivating lets them back', async () => {
+    const user = await signUp(stack);
+    const suspended = await post(stack.routerUrl, SET_STATUS, { id: user.id, status: 'SUSPENDED', reason: 'spam' }, admin.headers);
+    expect(suspended.data!.setUserStatus).toEqual({ id: user.id, status: 'SUSPENDED' });
+
+    expect((await post(stack.routerUrl, '{ me { id } }', {}, user.headers)).status).toBe(401);
+    const refresh = await post(stack.routerUrl, REFRESH, { token: user.refreshToken });
+    expect(refresh.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+    const logIn = await post(stack.routerUrl, LOG_IN, { email: user.email, password: user.password });
+    expect(logIn.status).toBe(403);
+    expect(logIn.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(logIn.errors![0].message).toMatch(/suspended/i);
+
+    await post(stack.routerUrl, SET_STATUS, { id: user.id, status: 'ACTIVE' }, admin.headers);
+    const back = await post(stack.routerUrl, LOG_IN, { email: user.email, password: user.password });
+    expect(back.errors).toBeUndefined();
+  });
+
+  test('deleteAccount erases the profile, ends the sessions and frees nothing secret', async () => {
+    const user = await signUp(stack, { nickname: 'Leaving' });
+    expect((await post(stack.routerUrl, 'mutation { deleteAccount }', {}, user.headers)).data).toEqual({ deleteAccount: true });
+    expect((await post(stack.routerUrl, '{ me { id } }', {}, user.headers)).status).toBe(401);
+    const profile = await post(stack.routerUrl, 'query($id: ID!) { user(id: $id) { nickname status bio email } }', { id: user.id }, admin.headers);
+    expect(profile.data!.user).toEqual({ nickname: 'Deleted user', status: 'DELETED', bio: null, email: null });
+    const logIn = await post(stack.routerUrl, LOG_IN, { email: user.email, password: user.password });
+    expect(logIn.errors).toBeDefined();
+    expect(logIn.data).toBeNull();
+  });
+
+  test('a deleted account cannot be reactivated', async () => {
+    const user = await signUp(stack);
+    await post(stack.routerUrl, 'mutation { deleteAccount }', {}, user.headers);
+    const response = await post(stack.routerUrl, SET_STATUS, { id: user.id, status: 'ACTIVE' }, admin.headers);
+    expect(response.status).toBe(409);
+    expect(response.errors![0].extensions!.code).toBe('CONFLICT');
+  });
+
+  test('with auth down, suspension still refuses the user at the router at once', async () => {
+    const user = await signUp(stack);
+    await stack.stopService('auth');
+    const started = Date.now();
+    const suspended = await post(stack.routerUrl, SET_STATUS, { id: user.id, status: 'SUSPENDED' }, admin.headers);
+    expect(suspended.data!.setUserStatus.status).toBe('SUSPENDED');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await post(stack.routerUrl, '{ user(id: "' + user.id + '") { nickname } }', {}, user.headers)).status).toBe(401);
+  });
+});
