@@ -37,7 +37,7 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
     supergraphSdl: supergraph.manager,
     logger,
     buildService: ({ name, url }) =>
-      new AuthenticatedDataSource({ url: config.subgraphUrls[name] ?? url!, routerSecret }),
+      new AuthenticatedDataSource({ url: config.subgraphUrls[name] ?? url!, routerSecret, timeoutMs: config.subgraphTimeoutMs }),
   });
   const apollo = new ApolloServer<RouterContext>({
     gateway: enforceAuthDirectives(gateway, supergraph.policy),

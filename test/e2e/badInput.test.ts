@@ -45,7 +45,7 @@ describe('bad input gets a 4xx with a clear code, never a 5xx', () => {
   test('a body that is not JSON → 400', async () => {
     const response = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
     expect(body.errors[0].message).toMatch(/JSON/);
   });

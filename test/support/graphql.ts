@@ -17,7 +17,7 @@ export async function post<T = Record<string, any>>(
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = await response.json();
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status' | 'headers'>;
   return { status: response.status, headers: response.headers, ...body };
 }
 

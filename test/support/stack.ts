@@ -70,7 +70,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
-    PASSWORD_HASH_ITERATIONS: '2',
+    PASSWORD_HASH_TIME_COST: '1',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...extraEnv,
   };

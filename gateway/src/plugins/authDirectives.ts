@@ -449,9 +449,9 @@ interface NullTarget {
 }
 
 /**
- * `document` must hold the executed operation only (FilteredOperation.document, or a
- * single-operation original). A missing `data` without errors means nothing was executed
- * (`nothingLeft`), so the nulls go into an empty object.
+ * `document` is the original or the filtered one; it only serves to look up the types along the
+ * removed paths. A missing `data` without errors means nothing was executed (`nothingLeft`), so
+ * the nulls go into an empty object.
  */
 export function restoreRemovedFields(
   result: { data?: Record<string, unknown> | null; errors?: readonly unknown[] },
@@ -463,13 +463,10 @@ export function restoreRemovedFields(
   const initial = result.data === undefined && !result.errors?.length ? {} : result.data;
   if (!initial) return { data: null, errors };
 
-  const operation = getOperationAST(document);
-  if (!operation) throw new Error('restoreRemovedFields needs a document with exactly one operation');
-  const operationTypes: OperationTypes = { schema, fragments: fragmentsByName(document), operation };
   const data = structuredClone(initial);
-  for (const field of removed) {
+  for (const target of nullTargets(schema, document, removed)) {
     // A non-null root field's null wipes out the whole response.
-    if (nullAt(data, nullTarget(operationTypes, field), 0)) return { data: null, errors };
+    if (nullAt(data, target, 0)) return { data: null, errors };
   }
   for (const field of removed) {
     if (field.runtimeTypes) deleteRuntimeType(data, field.path.slice(0, -1), 0);
@@ -519,16 +516,29 @@ function deleteRuntimeType(value: unknown, parentPath: string[], depth: number):
   for (const child of children) deleteRuntimeType(child, parentPath, depth + 1);
 }
 
-interface OperationTypes {
-  schema: GraphQLSchema;
-  fragments: Map<string, FragmentDefinitionNode>;
-  operation: OperationDefinitionNode;
+/**
+ * The restore targets in the executed operation. The operation name is not passed in, so that is
+ * the first operation of the document in which every removed path exists.
+ */
+function nullTargets(schema: GraphQLSchema, document: DocumentNode, removed: RemovedField[]): NullTarget[] {
+  const fragments = fragmentsByName(document);
+  for (const operation of document.definitions) {
+    if (operation.kind !== Kind.OPERATION_DEFINITION) continue;
+    const targets = removed.map((field) => nullTarget(schema, fragments, operation, field));
+    if (targets.every((target) => target !== undefined)) return targets;
+  }
+  throw new Error(`No operation in the document selects ${removed.map((field) => field.path.join('.')).join(', ')}`);
 }
 
-/** Looks up the types along the removed field's path in the operation to know where nulls stop. */
-function nullTarget({ schema, fragments, operation }: OperationTypes, field: RemovedField): NullTarget {
+/** Looks up the types along the removed field's path to know where its null stops; undefined if the path is not there. */
+function nullTarget(
+  schema: GraphQLSchema,
+  fragments: Map<string, FragmentDefinitionNode>,
+  operation: OperationDefinitionNode,
+  field: RemovedField,
+): NullTarget | undefined {
   const rootType = schema.getRootType(operation.operation);
-  if (!rootType) throw new GraphQLError(`Schema has no ${operation.operation} type`);
+  if (!rootType) return undefined;
   const nonNull: boolean[] = [];
   let parentType: GraphQLCompositeType = rootType;
   let selectionSets: readonly SelectionSetNode[] = [operation.selectionSet];
@@ -536,12 +546,12 @@ function nullTarget({ schema, fragments, operation }: OperationTypes, field: Rem
   for (const segment of field.path.slice(0, -1)) {
     if (segment === LIST_MARKER) {
       const list = getNullableType(type);
-      if (!isListType(list)) throw new Error(`No list at "@" in ${field.path.join('.')}`);
+      if (!isListType(list)) return undefined;
       type = list.ofType as GraphQLOutputType;
     } else {
       const occurrences = selectionSets.flatMap((set) => fieldsWithResponseKey(schema, fragments, set, parentType, segment));
       const [first] = occurrences;
-      if (!first) throw new Error(`No field "${segment}" in the operation for ${field.path.join('.')}`);
+      if (!first) return undefined;
       type = fieldDefinition(schema, first.parentType, first.field.name.value).type;
       parentType = getNamedType(type) as GraphQLCompositeType;
       selectionSets = occurrences.flatMap((occurrence) => occurrence.field.selectionSet ?? []);

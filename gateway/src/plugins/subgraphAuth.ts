@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import { ROUTER_SECRET_HEADER } from '@dorandoran/service-kit';
 import type { RouterContext } from '../context';
 
@@ -6,6 +7,8 @@ export interface SubgraphAuthOptions {
   url: string;
   /** Sent to every subgraph so that it knows the request passed the router. */
   routerSecret: string;
+  /** A subgraph fetch that takes longer fails with a timeout error for its part of the plan. */
+  timeoutMs: number;
 }
 
 /**
@@ -16,7 +19,9 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
   private readonly routerSecret: string;
 
   constructor(options: SubgraphAuthOptions) {
-    super({ url: options.url });
+    // Node's fetch keeps connections alive per origin; the timeout bounds each fetch.
+    const fetcher: Fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) } as RequestInit);
+    super({ url: options.url, fetcher });
     this.routerSecret = options.routerSecret;
   }
 

@@ -72,7 +72,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[]) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, ...(await response.json()) };
+      return { status: response.status, ...((await response.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] }) };
     },
     async dispose() {
       await router.close();

@@ -375,6 +375,17 @@ describe('fragments, aliases and variables', () => {
     });
   });
 
+  it('restores by the operation of a multi-operation document that has the removed paths', () => {
+    const document = parse(`query Other { users { id } } query Mine { me { name email } }`);
+    const filtered = filterOperation(schema, document, 'Mine', policy, USER);
+    expect(print(filtered.document)).toBe(gql(`query Mine { me { name } }`));
+    const result = { data: { me: { name: 'Ada' } } };
+    expect(restoreRemovedFields(result, filtered.removed, schema, document)).toEqual({
+      data: { me: null },
+      errors: [UNAUTHORIZED(['me', 'email'])],
+    });
+  });
+
   it('filters each use of the same response key, and reports a path once', async () => {
     const query = `{ me { name } ... on Query { me { email } } ...Me } fragment Me on Query { me { email } }`;
     const { filtered, response } = await run(query, USER);

@@ -1,0 +1,9 @@
+import type { Account } from '../entities/Account.entity';
+
+/** What signUp, logIn and refreshSession hand to AuthPayload: a new token pair and the account it is for. */
+export interface AuthPayloadParent {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: Account;
+}

@@ -1,0 +1,98 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { forbidden, unauthenticated, type Logger, type RevocationStore } from '@dorandoran/service-kit';
+import type { Account } from './entities/Account.entity';
+import { RefreshToken } from './entities/RefreshToken.entity';
+import { Session } from './entities/Session.entity';
+import type { AuthPayloadParent } from './resolvers/mappers';
+import { hashRefreshToken, newRefreshToken, type AccessTokenIssuer } from './tokens';
+
+export interface SessionOptions {
+  issueAccessToken: AccessTokenIssuer;
+  revocations: RevocationStore;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  logger: Logger;
+}
+
+export interface Sessions {
+  /** Starts a session for the account and flushes `em` (the account's own changes too). */
+  start(em: EntityManager, account: Account): Promise<AuthPayloadParent>;
+  /** Trades a refresh token for a new pair; a token presented twice ends its session. */
+  refresh(em: EntityManager, refreshToken: string): Promise<AuthPayloadParent>;
+  /** Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from now on. */
+  end(em: EntityManager, sessionIds: string[]): Promise<void>;
+  /** Ends every session of the account, except one when given. */
+  endAll(em: EntityManager, accountId: string, except?: string): Promise<void>;
+}
+
+const invalidRefreshToken = () => unauthenticated('The refresh token is not valid or has expired. Sign in again.');
+
+export function createSessions(options: SessionOptions): Sessions {
+  const refreshTtlMs = options.refreshTokenTtlSeconds * 1000;
+
+  async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<AuthPayloadParent> {
+    const { token, hash } = newRefreshToken();
+    session.expiresAt = new Date(now.getTime() + refreshTtlMs);
+    session.lastUsedAt = now;
+    em.persist(new RefreshToken(session, hash, session.expiresAt));
+    await em.flush();
+    return {
+      accessToken: await options.issueAccessToken(account, session.id),
+      refreshToken: token,
+      expiresIn: options.accessTokenTtlSeconds,
+      user: account,
+    };
+  }
+
+  const sessions: Sessions = {
+    start(em, account) {
+      const now = new Date();
+      const session = new Session(account, now);
+      em.persist(session);
+      return issue(em, session, account, now);
+    },
+
+    async refresh(em, refreshToken) {
+      const tokenHash = hashRefreshToken(refreshToken);
+      const outcome = await em.transactional(async (tx): Promise<{ payload: AuthPayloadParent } | { end: string; error: Error }> => {
+        const now = new Date();
+        // One statement claims the token: of two concurrent refreshes only one can set used_at.
+        const claimed = await tx.nativeUpdate(RefreshToken, { tokenHash, usedAt: null, expiresAt: { $gt: now } }, { usedAt: now });
+        const token = await tx.findOne(RefreshToken, { tokenHash }, { populate: ['session.account'] });
+        if (!token || (claimed === 0 && !token.usedAt)) throw invalidRefreshToken();
+        const session = token.session.getEntity();
+        const account = session.account.getEntity();
+        if (claimed === 0) {
+          options.logger.warn({ sessionId: session.id, userId: account.id }, 'refresh token reused; ending the session');
+          return { end: session.id, error: unauthenticated('This refresh token was already used, so its session has been ended to be safe. Sign in again.') };
+        }
+        const revoked = await options.revocations.isRevoked({
+          sessionId: session.id,
+          userId: account.id,
+          issuedAt: Math.floor(session.createdAt.getTime() / 1000),
+        });
+        if (account.status === 'SUSPENDED') return { end: session.id, error: forbidden('This account is suspended. Contact support.') };
+        if (account.status !== 'ACTIVE' || revoked) return { end: session.id, error: unauthenticated('This session has ended. Sign in again.') };
+        // Used tokens are kept only to recognize reuse; once expired they can go.
+        await tx.nativeDelete(RefreshToken, { session: session.id, expiresAt: { $lte: now } });
+        return { payload: await issue(tx, session, account, now) };
+      });
+      if ('payload' in outcome) return outcome.payload;
+      // After the transaction, so that a concurrent winner has committed and its new token goes too.
+      await sessions.end(em, [outcome.end]);
+      throw outcome.error;
+    },
+
+    async end(em, sessionIds) {
+      if (sessionIds.length === 0) return;
+      await em.nativeDelete(Session, { id: { $in: sessionIds } });
+      await Promise.all(sessionIds.map((id) => options.revocations.revokeSession(id, options.accessTokenTtlSeconds)));
+    },
+
+    async endAll(em, accountId, except) {
+      const found = await em.find(Session, { account: accountId, ...(except ? { id: { $ne: except } } : {}) }, { fields: ['id'] });
+      await sessions.end(em, found.map((session) => session.id));
+    },
+  };
+  return sessions;
+}
