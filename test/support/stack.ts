@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   createLogger,
   createRevocationStore,
-  type DatabaseTarget,
   type RunningService,
 } from '@dorandoran/service-kit';
 import { loadAuthConfig } from '../../subgraphs/auth/src/config';
@@ -16,24 +14,7 @@ import { startUsersService } from '../../subgraphs/users/src/service';
 import { loadRouterConfig } from '../../gateway/src/config';
 import { startRouterService } from '../../gateway/src/service';
 import type { Mailer } from '../../subgraphs/auth/src/mailer';
-
-/** A free loopback port: the services must know each other's URLs before they start. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A fresh database per service and test file: on DATABASE_URL's server when set, in-memory PGlite otherwise. */
-export function testDatabase(service: string): DatabaseTarget {
-  const server = process.env.DATABASE_URL;
-  if (!server) return {};
-  const url = new URL(server);
-  url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
-  return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true };
-}
+import { freePort, testDatabase } from './infra';
 
 export interface SentMail {
   to: string;

@@ -1,0 +1,40 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestIdentity, RevocationStore, Viewer } from '@dorandoran/service-kit';
+import { createLoaders, type Loaders } from './loaders';
+import type { LoginGuard } from './loginGuard';
+import type { PasswordHasher } from './passwords';
+import type { ResetCodes } from './resetCodes';
+import type { Sessions } from './sessions';
+import type { UsersClient } from './usersClient';
+
+/** What the resolvers use besides the database; made once per server. */
+export interface AuthServices {
+  passwords: PasswordHasher;
+  sessions: Sessions;
+  loginGuard: LoginGuard;
+  resetCodes: ResetCodes;
+  users: UsersClient;
+  revocations: RevocationStore;
+  /** How long a user-wide revocation lasts: as long as a refresh token could still be used. */
+  refreshTokenTtlSeconds: number;
+}
+
+export interface Context {
+  /** A fork of the ORM's EntityManager for this request only. */
+  em: EntityManager;
+  viewer: Viewer | null;
+  /** The request carries the router secret (router or another service). */
+  trusted: boolean;
+  loaders: Loaders;
+  auth: AuthServices;
+  /**
+   * The account that signUp, logIn or refreshSession signed in during this request: the caller
+   * has no token yet but is that user, so the payload may show its own email.
+   */
+  signedInUserId: string | null;
+}
+
+export function createContext(em: EntityManager, auth: AuthServices, identity: RequestIdentity): Context {
+  const fork = em.fork();
+  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), auth, signedInUserId: null };
+}

@@ -1,0 +1,27 @@
+import { allow, deny, shield } from 'graphql-shield';
+import { forbidden } from '@dorandoran/service-kit';
+import { canApplyAccountStatus, isAdmin, isAuthenticated } from './rules';
+
+export const permissions = shield(
+  {
+    Query: {
+      '*': deny,
+      _service: allow,
+      _entities: allow,
+    },
+    Mutation: {
+      '*': deny,
+      signUp: allow,
+      logIn: allow,
+      refreshSession: allow,
+      logOut: isAuthenticated,
+      logOutEverywhere: isAuthenticated,
+      changePassword: isAuthenticated,
+      requestPasswordReset: allow,
+      resetPassword: allow,
+      setUserRoles: isAdmin,
+      applyAccountStatus: canApplyAccountStatus,
+    },
+  },
+  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
+);

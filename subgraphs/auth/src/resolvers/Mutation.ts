@@ -1,0 +1,144 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { appError, badUserInput, conflict, forbidden, notFound } from '@dorandoran/service-kit';
+import type { MutationResolvers, Role } from '../__generated__/resolvers-types';
+import { checkPasswordRules, normalizeEmail, validEmail } from '../credentials';
+import { Account, ROLES } from '../entities/Account.entity';
+import { PasswordResetCode } from '../entities/PasswordResetCode.entity';
+import { isUuid } from '../loaders';
+
+const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
+const wrongCredentials = () => appError('BAD_USER_INPUT', 'Wrong email or password.');
+
+export const Mutation: MutationResolvers = {
+  async signUp(_parent, { input }, context) {
+    const { em, auth } = context;
+    const email = validEmail('email', input.email);
+    checkPasswordRules('password', input.password);
+    if ((await em.count(Account, { email })) > 0) throw emailTaken();
+    const passwordHash = await auth.passwords.hash(input.password);
+    try {
+      // The profile is made inside the account's transaction: if users refuses or is down, the account never existed.
+      const payload = await em.transactional(async (tx) => {
+        const account = new Account(email, passwordHash);
+        account.lastLoginAt = new Date();
+        tx.persist(account);
+        const signedIn = await auth.sessions.start(tx, account);
+        await auth.users.createProfile({ id: account.id, nickname: input.nickname, email, locale: input.locale ?? undefined });
+        return signedIn;
+      });
+      context.signedInUserId = payload.user.id;
+      return payload;
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw emailTaken();
+      throw error;
+    }
+  },
+
+  async logIn(_parent, { email: given, password }, context) {
+    const { em, auth } = context;
+    const email = normalizeEmail(given);
+    const account = await em.findOne(Account, { email }, { populate: ['passwordHash'] });
+    const ok = await auth.loginGuard.attempt(em, email, () => auth.passwords.verify(account?.passwordHash, password));
+    if (!ok || !account) throw wrongCredentials();
+    // Told only after the right password, so the status says nothing to someone guessing.
+    if (account.status !== 'ACTIVE') throw forbidden('This account is suspended. Contact support.');
+    if (auth.passwords.needsRehash(account.passwordHash!)) account.passwordHash = await auth.passwords.hash(password);
+    account.lastLoginAt = new Date();
+    const payload = await auth.sessions.start(em, account);
+    context.signedInUserId = account.id;
+    return payload;
+  },
+
+  async refreshSession(_parent, { refreshToken }, context) {
+    const payload = await context.auth.sessions.refresh(context.em, refreshToken);
+    context.signedInUserId = payload.user.id;
+    return payload;
+  },
+
+  async logOut(_parent, _args, { em, viewer, auth }) {
+    await auth.sessions.end(em, [viewer!.sessionId]);
+    return true;
+  },
+
+  async logOutEverywhere(_parent, _args, { em, viewer, auth }) {
+    await auth.sessions.endAll(em, viewer!.userId);
+    return true;
+  },
+
+  async changePassword(_parent, { currentPassword, newPassword }, { em, viewer, auth }) {
+    checkPasswordRules('newPassword', newPassword);
+    const account = await em.findOne(Account, { id: viewer!.userId, status: 'ACTIVE' }, { populate: ['passwordHash'] });
+    if (!account?.email) throw notFound('User', viewer!.userId);
+    // Wrong guesses count toward the sign-in lockout, so a stolen access token cannot be used to guess the password.
+    const ok = await auth.loginGuard.attempt(em, account.email, () => auth.passwords.verify(account.passwordHash, currentPassword));
+    if (!ok) throw badUserInput('currentPassword', 'The current password is wrong.');
+    account.passwordHash = await auth.passwords.hash(newPassword);
+    await em.flush();
+    await auth.sessions.endAll(em, account.id, viewer!.sessionId);
+    return true;
+  },
+
+  async requestPasswordReset(_parent, { email: given }, { em, auth }) {
+    const email = validEmail('email', given);
+    const account = await em.findOne(Account, { email, status: 'ACTIVE' });
+    await auth.resetCodes.send(em, account, email);
+    return true;
+  },
+
+  async resetPassword(_parent, { email: given, code, newPassword }, { em, auth }) {
+    checkPasswordRules('newPassword', newPassword);
+    if (!/^\d{6}$/.test(code.trim())) throw badUserInput('code', 'The code is the 6 digits from the reset email.');
+    const email = normalizeEmail(given);
+    const account = await em.findOne(Account, { email, status: 'ACTIVE' });
+    if (!(await auth.resetCodes.redeem(em, account, code.trim())) || !account) {
+      throw badUserInput('code', 'The code is wrong, used or expired. Ask for a new one with requestPasswordReset.');
+    }
+    account.passwordHash = await auth.passwords.hash(newPassword);
+    await em.flush();
+    await auth.sessions.endAll(em, account.id);
+    // Whoever holds the mailbox may sign in at once, even if guessing had locked the email.
+    await auth.loginGuard.succeeded(em, email);
+    return true;
+  },
+
+  async setUserRoles(_parent, { userId, roles }, { em, auth }) {
+    const wanted = ROLES.filter((role) => role === 'USER' || roles.includes(role));
+    const { account, demoted } = await em.transactional(async (tx) => {
+      const account = isUuid(userId) ? await tx.findOne(Account, { id: userId }) : null;
+      if (!account || account.status === 'DELETED') throw notFound('User', userId);
+      const demoted = account.roles.includes('ADMIN') && !wanted.includes('ADMIN');
+      if (demoted) {
+        // Every active administrator's row is locked, so two admins demoting each other cannot both succeed.
+        const admins = await tx.find(Account, { roles: { $contains: ['ADMIN'] }, status: 'ACTIVE' }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!admins.some((admin) => admin.id !== account.id)) {
+          throw conflict('This is the last administrator. Make another user ADMIN first, then demote this one.');
+        }
+      }
+      account.roles = wanted as Role[];
+      return { account, demoted };
+    });
+    // Access tokens carry the scopes they were issued with: a former admin signs in again to lose them.
+    if (demoted) await auth.sessions.endAll(em, account.id);
+    return account;
+  },
+
+  async applyAccountStatus(_parent, { userId, status }, { em, auth }) {
+    const account = isUuid(userId) ? await em.findOne(Account, { id: userId }) : null;
+    if (!account) throw notFound('User', userId);
+    account.status = status;
+    if (status === 'DELETED') {
+      // The address may sign up again; the hash is gone for good.
+      account.email = null;
+      account.passwordHash = null;
+    }
+    await em.flush();
+    if (status === 'ACTIVE') {
+      await auth.revocations.restoreUser(userId);
+      return true;
+    }
+    await em.nativeDelete(PasswordResetCode, { account: userId });
+    await auth.sessions.endAll(em, userId);
+    await auth.revocations.revokeUser(userId, auth.refreshTokenTtlSeconds);
+    return true;
+  },
+};

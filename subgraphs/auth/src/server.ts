@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyMiddleware } from 'graphql-middleware';
+import { parse } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createSubgraphServer, createTokenVerifier, type Logger, type RevocationStore, type SubgraphServer } from '@dorandoran/service-kit';
+import type { AuthConfig } from './config';
+import { createContext, type AuthServices } from './context';
+import { createLoginGuard } from './loginGuard';
+import type { Mailer } from './mailer';
+import { createPasswordHasher } from './passwords';
+import { permissions } from './permissions';
+import { createResetCodes } from './resetCodes';
+import { resolvers } from './resolvers';
+import { createSessions } from './sessions';
+import { jwksRoute, type SigningKeys } from './signingKeys';
+import { createAccessTokenIssuer } from './tokens';
+import type { UsersClient } from './usersClient';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+export interface AuthServerDeps {
+  config: AuthConfig;
+  em: EntityManager;
+  keys: SigningKeys;
+  routerSecret: string;
+  revocations: RevocationStore;
+  users: UsersClient;
+  mailer: Mailer;
+  logger: Logger;
+}
+
+/** The auth subgraph's HTTP server (GraphQL, /health, /.well-known/jwks.json), not yet listening. */
+export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> {
+  const { config, logger, revocations } = deps;
+  const passwords = createPasswordHasher(config.passwordHash);
+  const auth: AuthServices = {
+    passwords,
+    sessions: createSessions({
+      issueAccessToken: createAccessTokenIssuer({
+        keys: deps.keys,
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
+        ttlSeconds: config.accessTokenTtlSeconds,
+      }),
+      revocations,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      logger,
+    }),
+    loginGuard: createLoginGuard(config.loginLockout),
+    resetCodes: createResetCodes({ passwords, mailer: deps.mailer, ttlSeconds: config.resetCodeTtlSeconds, logger }),
+    users: deps.users,
+    revocations,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+  };
+  return createSubgraphServer({
+    name: 'auth',
+    typeDefs,
+    resolvers,
+    protect: (schema) => applyMiddleware(schema, permissions),
+    context: (identity) => createContext(deps.em, auth, identity),
+    verifier: createTokenVerifier({
+      keys: deps.keys.verificationKeys,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      revocations,
+    }),
+    routerSecret: deps.routerSecret,
+    logger,
+    mode: config.mode,
+    routes: [jwksRoute(deps.keys)],
+  });
+}
