@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { createLocalJWKSet } from 'jose';
 import {
   createLogger,
   createMemoryRevocationStore,
   createSubgraphServer,
   createTokenVerifier,
+  remoteKeys,
   type SubgraphServer,
 } from '@dorandoran/service-kit';
 import { loadRouterConfig } from '../../src/config';
@@ -31,13 +31,11 @@ export function compose(subgraphs: { name: string; typeDefs: string; url: string
 }
 
 /** Starts small in-process subgraphs and the real router over a supergraph file on disk. */
-export async function startTestRouter(subgraphs: TestSubgraph[]) {
-  const verifier = createTokenVerifier({
-    keys: createLocalJWKSet({ keys: [] }),
-    issuer: 'test',
-    audience: 'test',
-    revocations: createMemoryRevocationStore(),
-  });
+export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwksUrl?: string } = {}) {
+  // Nothing listens on port 9: without an issuer, every token fails verification.
+  const jwksUrl = options.jwksUrl ?? 'http://127.0.0.1:9/jwks.json';
+  const revocations = createMemoryRevocationStore();
+  const verifier = createTokenVerifier({ keys: remoteKeys(jwksUrl), issuer: 'dorandoran-auth', audience: 'dorandoran', revocations });
   const servers: SubgraphServer[] = [];
   const served: { name: string; typeDefs: string; url: string }[] = [];
   for (const subgraph of subgraphs) {
@@ -59,17 +57,26 @@ export async function startTestRouter(subgraphs: TestSubgraph[]) {
   const supergraphPath = path.join(dir, 'supergraph.graphql');
   await writeFile(supergraphPath, compose(served));
   const router = await startRouterService(
-    loadRouterConfig({ ROUTER_PORT: '0', SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_MS: '50', ROUTER_SECRET: SECRET, LOG_LEVEL: 'silent', DATA_DIR: dir }),
-    { revocations: createMemoryRevocationStore(), logger },
+    loadRouterConfig({
+      ROUTER_PORT: '0',
+      SUPERGRAPH_PATH: supergraphPath,
+      SUPERGRAPH_POLL_MS: '50',
+      ROUTER_SECRET: SECRET,
+      AUTH_JWKS_URL: jwksUrl,
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dir,
+    }),
+    { revocations, logger },
   );
   return {
     url: router.url,
     supergraphPath,
     subgraphUrls: served.map((s) => s.url),
-    async execute(query: string, variables: Record<string, unknown> = {}) {
+    revocations,
+    async execute(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
       const response = await fetch(router.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] }) };

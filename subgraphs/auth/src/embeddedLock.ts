@@ -24,6 +24,14 @@ const alive = (pid: number): boolean => {
   }
 };
 
+async function readOwner(file: string): Promise<{ pid?: number; holder?: string }> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return {}; // gone meanwhile, or half-written by a process that died
+  }
+}
+
 /** Takes the lock for `<dataDir>/auth`, or throws EmbeddedDatabaseInUseError. Returns the release function. */
 export async function lockEmbeddedDatabase(dataDir: string, holder: string): Promise<() => Promise<void>> {
   const folder = path.resolve(dataDir, 'auth');
@@ -36,7 +44,7 @@ export async function lockEmbeddedDatabase(dataDir: string, holder: string): Pro
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { pid?: number; holder?: string };
+    const owner = await readOwner(file);
     if (owner.pid && alive(owner.pid)) throw new EmbeddedDatabaseInUseError(folder, owner.pid, owner.holder ?? 'unknown');
     // Left behind by a process that is gone.
     await rm(file, { force: true });

@@ -11,7 +11,7 @@ export interface PasswordHasher {
 
 /** argon2id with the configured cost; passwords and reset codes both go through it. */
 export function createPasswordHasher(cost: PasswordHashCost): PasswordHasher {
-  const options = { type: argon2.argon2id, memoryCost: cost.memoryKiB, timeCost: cost.timeCost, parallelism: cost.parallelism };
+  const options: argon2.HashOptions = { type: argon2.argon2id, memoryCost: cost.memoryKiB, timeCost: cost.timeCost, parallelism: cost.parallelism };
   // Verified against when there is no account, so an unknown email costs as much as a wrong password.
   let dummy: Promise<string> | undefined;
   return {

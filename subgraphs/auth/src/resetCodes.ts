@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { raw, type EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@dorandoran/service-kit';
 import type { Account } from './entities/Account.entity';
 import { PasswordResetCode } from './entities/PasswordResetCode.entity';
@@ -60,12 +60,12 @@ export function createResetCodes(options: ResetCodeOptions): ResetCodes {
         return false;
       }
       // Count the guess before checking it, in one statement, so parallel guesses cannot pass the limit.
-      const counted = await em.execute(
-        'update password_reset_codes set attempts = attempts + 1 where id = ? and used_at is null and attempts < ?',
-        [current.id, RESET_CODE_MAX_ATTEMPTS],
-        'run',
+      const counted = await em.nativeUpdate(
+        PasswordResetCode,
+        { id: current.id, usedAt: null, attempts: { $lt: RESET_CODE_MAX_ATTEMPTS } },
+        { attempts: raw('attempts + 1') },
       );
-      if (counted.affectedRows !== 1 || !(await options.passwords.verify(current.codeHash, code))) return false;
+      if (counted !== 1 || !(await options.passwords.verify(current.codeHash, code))) return false;
       return (await em.nativeUpdate(PasswordResetCode, { id: current.id, usedAt: null }, { usedAt: now })) === 1;
     },
   };

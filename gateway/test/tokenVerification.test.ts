@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestIssuer, type TestIssuer } from '../../test/support/issuer';
+import { startTestRouter } from './helpers/router';
+
+const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@authenticated"])
+type Query { whoami: String @authenticated  open: String }`;
+
+describe('token verification at the router', () => {
+  let issuer: TestIssuer;
+  let router: Awaited<ReturnType<typeof startTestRouter>>;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    router = await startTestRouter(
+      [{ name: 'who', typeDefs: SDL, resolvers: { Query: { whoami: () => 'someone', open: () => 'open' } } }],
+      { jwksUrl: issuer.jwksUrl },
+    );
+  });
+  afterAll(async () => {
+    await router.dispose();
+    await issuer.close();
+  });
+  const as = async (token: string) => ({ authorization: `Bearer ${token}` });
+
+  test('keys are cached: many requests, one JWKS fetch per verifier (router and subgraph)', async () => {
+    const token = await issuer.sign({ sub: 'u1' });
+    const before = issuer.jwksRequests;
+    for (let i = 0; i < 5; i++) expect((await router.execute('{ whoami }', {}, await as(token))).data).toEqual({ whoami: 'someone' });
+    expect(issuer.jwksRequests - before).toBeLessThanOrEqual(2);
+  });
+
+  test('a token signed with a new key (unknown kid) makes the router refetch the keys', async () => {
+    await router.execute('{ whoami }', {}, await as(await issuer.sign({ sub: 'u1' })));
+    await issuer.rotate();
+    // jose refuses a refetch within its cooldown after the last fetch, so wait it out.
+    await sleep(5_100);
+    const response = await router.execute('{ whoami }', {}, await as(await issuer.sign({ sub: 'u2' })));
+    expect(response).toMatchObject({ status: 200, data: { whoami: 'someone' } });
+  });
+
+  test.each([
+    ['expired', () => issuer.sign({ sub: 'u', expiresIn: Math.floor(Date.now() / 1000) - 1 }), /expired/],
+    ['from another issuer', () => issuer.sign({ sub: 'u', issuer: 'evil' }), /not valid/],
+    ['tampered', async () => (await issuer.sign({ sub: 'u' })).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), /not valid/],
+  ])('a token %s → 401 UNAUTHENTICATED, nothing executed', async (_case, token, message) => {
+    const response = await router.execute('{ open }', {}, await as(await token()));
+    expect(response.status).toBe(401);
+    expect(response.data).toBeUndefined();
+    expect(response.errors).toEqual([{ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } }]);
+  });
+
+  test('a revoked session → 401, other sessions of the user still work', async () => {
+    const revoked = await issuer.sign({ sub: 'u3', sid: 'session-a' });
+    const other = await issuer.sign({ sub: 'u3', sid: 'session-b' });
+    await router.revocations.revokeSession('session-a', 60);
+    expect((await router.execute('{ whoami }', {}, await as(revoked))).status).toBe(401);
+    expect((await router.execute('{ whoami }', {}, await as(other))).data).toEqual({ whoami: 'someone' });
+  });
+
+  test('no token: anonymous, so @authenticated fields are filtered and the rest answered', async () => {
+    const response = await router.execute('{ whoami open }');
+    expect(response.data).toEqual({ whoami: null, open: 'open' });
+  });
+});
