@@ -43,6 +43,8 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
     gateway: enforceAuthDirectives(gateway, supergraph.policy),
     introspection: config.mode === 'development',
     includeStacktraceInErrorResponses: false,
+    // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
+    stopOnTerminationSignals: false,
     plugins: [createHttpStatusPlugin()],
     formatError: createErrorFormatter((error) => logger.error({ err: error }, 'internal error')),
   });

@@ -1,6 +1,6 @@
-import { bearer, post } from '../support/graphql';
+import { post } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, signUp, signUpAdmin, type SignedIn } from '../support/users';
+import { signUp, signUpAdmin, type SignedIn } from '../support/users';
 
 let stack: Stack;
 let admin: SignedIn;
@@ -14,12 +14,10 @@ afterAll(() => stack?.close());
 
 type Viewer = 'anonymous' | 'user' | 'admin';
 
-/** A fresh session for each case, since some protected mutations end it. */
+/** A fresh account for each case, since some protected mutations end sessions or delete the caller. */
 async function headersFor(viewer: Viewer): Promise<Record<string, string>> {
   if (viewer === 'anonymous') return {};
-  if (viewer === 'user') return (await signUp(stack)).headers;
-  const session = await post(stack.routerUrl, LOG_IN, { email: admin.email, password: admin.password });
-  return bearer(session.data!.logIn.accessToken);
+  return (await (viewer === 'user' ? signUp(stack) : signUpAdmin(stack))).headers;
 }
 
 /** Every protected root field of the graph, with the scope it needs and whether its type is nullable. */

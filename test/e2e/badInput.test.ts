@@ -58,10 +58,10 @@ describe('bad input gets a 4xx with a clear code, never a 5xx', () => {
   });
 
   test('a variable of the wrong type → 400 BAD_USER_INPUT', async () => {
-    const response = await post(stack.routerUrl, 'query($first: Int) { users(first: $first) { totalCount } }', { first: 'ten' });
+    const response = await post(stack.routerUrl, 'query($id: ID!) { user(id: $id) { id } }', { id: { nested: true } });
     expect(response.status).toBe(400);
     expect(response.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
-    expect(response.errors![0].message).toMatch(/\$first/);
+    expect(response.errors![0].message).toMatch(/\$id/);
   });
 
   test('a query that does not parse → 400 GRAPHQL_PARSE_FAILED', async () => {

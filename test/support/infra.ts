@@ -2,13 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { DatabaseTarget } from '@dorandoran/service-kit';
 
-/** A free loopback port: the services must know each other's URLs before they start. */
+/**
+ * A free port below the kernel's ephemeral range (32768+): the services must know each other's
+ * URLs before they start, and a port picked here must not be taken meanwhile by some socket bound
+ * to port 0 (PGlite's, another test's).
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '0.0.0.0', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 /** A fresh database per service and test file: on DATABASE_URL's server when set, in-memory PGlite otherwise. */

@@ -31,6 +31,8 @@ export interface Stack {
   mail: SentMail[];
   env: Record<string, string>;
   services: Record<'auth' | 'users' | 'router', RunningService>;
+  /** Makes the account with this email an administrator, as `npm run admin:create` does. */
+  grantAdmin(email: string): Promise<void>;
   stopService(name: 'auth' | 'users'): Promise<void>;
   close(): Promise<void>;
 }
@@ -76,6 +78,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     mail,
     env,
     services: { auth, users, router },
+    async grantAdmin(email) {
+      const result = await auth.grantAdmin(email);
+      if (result !== 'granted' && result !== 'already admin') throw new Error(`could not make ${email} an admin: ${result}`);
+    },
     async stopService(name) {
       await open.get(name)?.close();
       open.delete(name);

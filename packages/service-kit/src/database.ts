@@ -5,6 +5,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
+import { lockEmbeddedDatabase } from './embeddedLock';
 import type { Logger } from './logger';
 
 export interface DatabaseOptions {
@@ -121,20 +122,28 @@ async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> 
 
 async function startEmbeddedDatabase(options: DatabaseOptions): Promise<Target> {
   let dataPath: string | undefined;
+  let unlock = async () => undefined as void;
   if (options.dataDir) {
     dataPath = path.resolve(options.dataDir, options.service, 'pgdata');
     await mkdir(dataPath, { recursive: true });
+    unlock = await lockEmbeddedDatabase(options.dataDir, options.service);
   }
-  const pglite = await PGlite.create(dataPath);
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 1 });
-  await server.start();
-  options.logger.info({ data: dataPath ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
-  return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
-    embedded: true,
-    async close() {
-      await server.stop();
-      await pglite.close();
-    },
-  };
+  try {
+    const pglite = await PGlite.create(dataPath);
+    const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    await server.start();
+    options.logger.info({ data: dataPath ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
+    return {
+      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+      embedded: true,
+      async close() {
+        await server.stop();
+        await pglite.close();
+        await unlock();
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }

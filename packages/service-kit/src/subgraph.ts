@@ -68,6 +68,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     schema,
     introspection: options.mode === 'development',
     includeStacktraceInErrorResponses: false,
+    // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
+    stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver')),

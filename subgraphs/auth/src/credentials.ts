@@ -5,13 +5,15 @@ import { badUserInput } from '@dorandoran/service-kit';
 // One @, no spaces, a dot in the domain: strict enough to catch typos, loose enough for real addresses.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+export const MAX_EMAIL_LENGTH = 320;
+
 /** Trimmed and lower-cased, so `Kim@Example.com ` and `kim@example.com` are one account. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 /** A normalized, valid email, or BAD_USER_INPUT naming `field`. */
 export function validEmail(field: string, email: string): string {
   const normalized = normalizeEmail(email);
-  if (normalized.length > 320 || !EMAIL.test(normalized)) {
+  if (normalized.length > MAX_EMAIL_LENGTH || !EMAIL.test(normalized)) {
     throw badUserInput(field, `"${email.trim()}" is not an email address; use one like name@example.com.`);
   }
   return normalized;

@@ -6,8 +6,8 @@ import { PasswordResetCode } from './entities/PasswordResetCode.entity';
 import type { Mailer } from './mailer';
 import type { PasswordHasher } from './passwords';
 
-/** Wrong guesses a code survives; the next one voids it. */
-export const RESET_CODE_MAX_ATTEMPTS = 5;
+/** Guesses a code allows, right or wrong; then it is void. */
+const RESET_CODE_MAX_ATTEMPTS = 5;
 
 export interface ResetCodeOptions {
   passwords: PasswordHasher;
@@ -24,7 +24,7 @@ export interface ResetCodes {
 }
 
 export function createResetCodes(options: ResetCodeOptions): ResetCodes {
-  const ttlMinutes = Math.round(options.ttlSeconds / 60);
+  const lifetime = options.ttlSeconds % 60 === 0 ? `${options.ttlSeconds / 60} minutes` : `${options.ttlSeconds} seconds`;
   return {
     async send(em, account, email) {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -33,12 +33,11 @@ export function createResetCodes(options: ResetCodeOptions): ResetCodes {
       await em.nativeDelete(PasswordResetCode, { account: account.id });
       em.persist(new PasswordResetCode(account, codeHash, new Date(Date.now() + options.ttlSeconds * 1000)));
       await em.flush();
-      const expiry = ttlMinutes >= 1 ? `${ttlMinutes} minute(s)` : `${options.ttlSeconds} seconds`;
       try {
         await options.mailer.send({
           to: email,
           subject: 'Your DoranDoran password reset code',
-          text: `Your password reset code is ${code}. It works once, for ${expiry}.\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
+          text: `Your password reset code is ${code}. It works once, for ${lifetime}.\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
         });
       } catch (error) {
         // The caller is answered `true` either way, so a failure to mail must not tell that the account exists.

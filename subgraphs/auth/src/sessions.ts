@@ -47,7 +47,7 @@ export function createSessions(options: SessionOptions): Sessions {
   const sessions: Sessions = {
     start(em, account) {
       const now = new Date();
-      const session = new Session(account, now);
+      const session = new Session(account, new Date(now.getTime() + refreshTtlMs));
       em.persist(session);
       return issue(em, session, account, now);
     },

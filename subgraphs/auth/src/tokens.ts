@@ -12,7 +12,7 @@ export interface AccessTokenOptions {
 }
 
 /** `user`, or `user admin`: the scopes the router's @requiresScopes checks. */
-export const scopeOf = (roles: readonly string[]): string =>
+const scopeOf = (roles: readonly string[]): string =>
   ROLES.filter((role) => roles.includes(role))
     .map((role) => role.toLowerCase())
     .join(' ');

@@ -41,7 +41,12 @@ export function createAccountStatusNotifier(options: AccountStatusOptions): Acco
       body: JSON.stringify({ query: APPLY, variables: { userId, status } }),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const body = (await response.json()) as { data?: { applyAccountStatus?: boolean }; errors?: { message: string }[] };
+    const body = (await response.json()) as {
+      data?: { applyAccountStatus?: boolean };
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    // auth has no such account: a final answer, nothing to retry.
+    if (body.errors?.some((error) => error.extensions?.code === 'NOT_FOUND')) return;
     if (!body.data?.applyAccountStatus) {
       throw new Error(`auth refused applyAccountStatus: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
     }

@@ -17,7 +17,7 @@ export class PasswordResetCode extends BaseEntity<'usedAt' | 'attempts'> {
   @Property({ type: 'datetime', nullable: true })
   usedAt: Date | null = null;
 
-  /** Wrong guesses so far. */
+  /** Guesses so far, counted before each is checked. */
   @Property({ type: 'integer', default: 0 })
   attempts: number = 0;
 

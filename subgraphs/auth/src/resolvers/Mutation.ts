@@ -1,10 +1,11 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { appError, badUserInput, conflict, forbidden, notFound } from '@dorandoran/service-kit';
-import type { MutationResolvers, Role } from '../__generated__/resolvers-types';
-import { checkPasswordRules, normalizeEmail, validEmail } from '../credentials';
-import { Account, ROLES } from '../entities/Account.entity';
+import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
+import { Account } from '../entities/Account.entity';
 import { PasswordResetCode } from '../entities/PasswordResetCode.entity';
 import { isUuid } from '../loaders';
+import { setRoles } from '../roles';
 
 const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
 const wrongCredentials = () => appError('BAD_USER_INPUT', 'Wrong email or password.');
@@ -37,6 +38,7 @@ export const Mutation: MutationResolvers = {
   async logIn(_parent, { email: given, password }, context) {
     const { em, auth } = context;
     const email = normalizeEmail(given);
+    if (email.length > MAX_EMAIL_LENGTH) throw wrongCredentials(); // no account has it, and it would not fit the attempts table
     const account = await em.findOne(Account, { email }, { populate: ['passwordHash'] });
     const ok = await auth.loginGuard.attempt(em, email, () => auth.passwords.verify(account?.passwordHash, password));
     if (!ok || !account) throw wrongCredentials();
@@ -102,21 +104,7 @@ export const Mutation: MutationResolvers = {
   },
 
   async setUserRoles(_parent, { userId, roles }, { em, auth }) {
-    const wanted = ROLES.filter((role) => role === 'USER' || roles.includes(role));
-    const { account, demoted } = await em.transactional(async (tx) => {
-      const account = isUuid(userId) ? await tx.findOne(Account, { id: userId }) : null;
-      if (!account || account.status === 'DELETED') throw notFound('User', userId);
-      const demoted = account.roles.includes('ADMIN') && !wanted.includes('ADMIN');
-      if (demoted) {
-        // Every active administrator's row is locked, so two admins demoting each other cannot both succeed.
-        const admins = await tx.find(Account, { roles: { $contains: ['ADMIN'] }, status: 'ACTIVE' }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (!admins.some((admin) => admin.id !== account.id)) {
-          throw conflict('This is the last administrator. Make another user ADMIN first, then demote this one.');
-        }
-      }
-      account.roles = wanted as Role[];
-      return { account, demoted };
-    });
+    const { account, demoted } = await setRoles(em, userId, roles);
     // Access tokens carry the scopes they were issued with: a former admin signs in again to lose them.
     if (demoted) await auth.sessions.endAll(em, account.id);
     return account;

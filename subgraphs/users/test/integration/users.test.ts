@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { createLogger, createMemoryRevocationStore, type RunningService } from '@dorandoran/service-kit';
-import { bearer, post } from '../../../../test/support/graphql';
+import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
 import { loadUsersConfig } from '../../src/config';
@@ -114,7 +114,7 @@ describe('users (admin)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const response: Awaited<ReturnType<typeof post>> = await post(
+      const response: GraphQLResponse = await post(
         users.url,
         'query($after: String, $search: String) { users(first: 10, after: $after, search: $search) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }',
         { after, search: `pg${tag}` },

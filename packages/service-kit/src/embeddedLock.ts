@@ -2,14 +2,14 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * PGlite has no lock of its own, and two processes opening one data folder corrupt it. While the
- * auth service (or admin:create) uses the embedded database, a pid file next to it says so.
+ * PGlite has no lock of its own, and two processes opening one data folder corrupt it. While a
+ * service (or a command such as admin:create) uses its embedded database, a pid file next to it says so.
  */
-export class EmbeddedDatabaseInUseError extends Error {
-  constructor(folder: string, pid: number, holder: string) {
+class EmbeddedDatabaseInUseError extends Error {
+  constructor(service: string, folder: string, pid: number, holder: string) {
     super(
-      `The embedded auth database in ${folder} is in use by process ${pid} (${holder}). ` +
-        'Stop that process first, or point DATABASE_URL / AUTH_DATABASE_URL at a PostgreSQL server.',
+      `The embedded ${service} database in ${folder} is in use by process ${pid} (${holder}). ` +
+        `Stop that process first, or point DATABASE_URL / ${service.toUpperCase()}_DATABASE_URL at a PostgreSQL server.`,
     );
     this.name = 'EmbeddedDatabaseInUseError';
   }
@@ -32,9 +32,10 @@ async function readOwner(file: string): Promise<{ pid?: number; holder?: string 
   }
 }
 
-/** Takes the lock for `<dataDir>/auth`, or throws EmbeddedDatabaseInUseError. Returns the release function. */
-export async function lockEmbeddedDatabase(dataDir: string, holder: string): Promise<() => Promise<void>> {
-  const folder = path.resolve(dataDir, 'auth');
+/** Takes the lock for `<dataDir>/<service>`, or throws EmbeddedDatabaseInUseError. Returns the release function. */
+export async function lockEmbeddedDatabase(dataDir: string, service: string): Promise<() => Promise<void>> {
+  const folder = path.resolve(dataDir, service);
+  const holder = process.argv.slice(1).map((arg) => path.basename(arg)).join(' ');
   const file = path.join(folder, 'embedded.lock');
   await mkdir(folder, { recursive: true });
   for (let tries = 0; tries < 2; tries++) {
@@ -45,7 +46,7 @@ export async function lockEmbeddedDatabase(dataDir: string, holder: string): Pro
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = await readOwner(file);
-    if (owner.pid && alive(owner.pid)) throw new EmbeddedDatabaseInUseError(folder, owner.pid, owner.holder ?? 'unknown');
+    if (owner.pid && alive(owner.pid)) throw new EmbeddedDatabaseInUseError(service, folder, owner.pid, owner.holder ?? 'unknown');
     // Left behind by a process that is gone.
     await rm(file, { force: true });
   }

@@ -1,0 +1,46 @@
+import { loadAuthConfig } from '../src/config';
+
+describe('loadAuthConfig', () => {
+  test('has safe local defaults', () => {
+    const config = loadAuthConfig({});
+    expect(config).toMatchObject({
+      port: 8081,
+      databaseUrl: undefined,
+      exactDatabase: false,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 7 * 86400,
+      usersUrl: 'http://localhost:8082/graphql',
+      usersTimeoutMs: 3000,
+      passwordHash: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
+      loginLockout: { attempts: 5, windowSeconds: 900 },
+      resetCodeTtlSeconds: 600,
+      jwtIssuer: 'dorandoran-auth',
+      jwtAudience: 'dorandoran',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.passwordHash)).toBe(true);
+  });
+
+  test('AUTH_DATABASE_URL names the database exactly and wins over DATABASE_URL', () => {
+    const server = loadAuthConfig({ DATABASE_URL: 'postgresql://pg:5432/postgres' });
+    expect(server).toMatchObject({ databaseUrl: 'postgresql://pg:5432/postgres', exactDatabase: false });
+    const own = loadAuthConfig({ DATABASE_URL: 'postgresql://pg:5432/postgres', AUTH_DATABASE_URL: 'postgresql://pg:5432/auth' });
+    expect(own).toMatchObject({ databaseUrl: 'postgresql://pg:5432/auth', exactDatabase: true });
+  });
+
+  test('reads durations and costs', () => {
+    const config = loadAuthConfig({ ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', LOGIN_LOCKOUT_WINDOW: '30', PASSWORD_HASH_MEMORY_KIB: '1024' });
+    expect(config).toMatchObject({ accessTokenTtlSeconds: 300, refreshTokenTtlSeconds: 86400, loginLockout: { windowSeconds: 30 } });
+    expect(config.passwordHash.memoryKiB).toBe(1024);
+  });
+
+  test.each([
+    ['AUTH_PORT', 'eighty', /AUTH_PORT must be a whole number/],
+    ['ACCESS_TOKEN_TTL', 'soon', /ACCESS_TOKEN_TTL must be a positive duration/],
+    ['PASSWORD_HASH_MEMORY_KIB', '64', /PASSWORD_HASH_MEMORY_KIB must be at least 1024/],
+    ['USERS_URL', 'users:8082', /USERS_URL must use http: or https:/],
+    ['AUTH_DATABASE_URL', 'mysql://db/auth', /AUTH_DATABASE_URL must use postgres: or postgresql:/],
+  ])('a bad %s stops the start with a message naming it', (name, value, message) => {
+    expect(() => loadAuthConfig({ [name]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,44 @@
+import { decodeProtectedHeader } from 'jose';
+import { post } from '../../../../test/support/graphql';
+import { codeOf, startAuthHarness, type AuthHarness } from '../helpers/harness';
+
+let h: AuthHarness;
+beforeAll(async () => {
+  h = await startAuthHarness();
+});
+afterAll(() => h?.close());
+
+const jwksUrl = () => h.url.replace('/graphql', '/.well-known/jwks.json');
+
+describe('GET /.well-known/jwks.json', () => {
+  test('serves the public signing key only, cacheable, with the kid tokens carry', async () => {
+    const response = await fetch(jwksUrl());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    const { keys } = (await response.json()) as { keys: Record<string, string>[] };
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' });
+    expect(keys[0]).not.toHaveProperty('d');
+    const user = await h.signUp();
+    expect(decodeProtectedHeader(user.accessToken).kid).toBe(keys[0].kid);
+  });
+});
+
+describe('who may call the subgraph', () => {
+  test('no token and no router secret: 401 UNAUTHENTICATED', async () => {
+    const response = await post(h.url, 'mutation { requestPasswordReset(email: "a@example.com") }');
+    expect(response.status).toBe(401);
+    expect(codeOf(response)).toBe('UNAUTHENTICATED');
+  });
+
+  test('a wrong router secret or a forged token: 401', async () => {
+    expect((await post(h.url, '{ _service { sdl } }', {}, { 'x-router-secret': 'guess' })).status).toBe(401);
+    const forged = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    expect((await post(h.url, '{ _service { sdl } }', {}, { authorization: `Bearer ${forged}` })).status).toBe(401);
+  });
+
+  test('the router (secret) gets the SDL without a token', async () => {
+    const response = await post(h.url, '{ _service { sdl } }', {}, h.trusted);
+    expect(response.data!._service.sdl).toMatch(/applyAccountStatus/);
+  });
+});

@@ -1,0 +1,107 @@
+import { decodeJwt } from 'jose';
+import { codeOf, startAuthHarness, type AuthHarness, type SignedIn } from '../helpers/harness';
+
+let h: AuthHarness;
+let admin: SignedIn;
+beforeAll(async () => {
+  h = await startAuthHarness();
+  admin = await h.signUpAdmin();
+});
+afterAll(() => h?.close());
+
+const SET_ROLES = 'mutation($id: ID!, $roles: [Role!]!) { setUserRoles(userId: $id, roles: $roles) { id roles } }';
+const APPLY = 'mutation($id: ID!, $status: AccountStatus!) { applyAccountStatus(userId: $id, status: $status) }';
+const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email roles lastLoginAt } } }';
+const users = (...ids: string[]) => ({ r: ids.map((id) => ({ __typename: 'User', id })) });
+
+describe('User entity (_entities, as the router fetches User fields from auth)', () => {
+  test('resolves accounts in order with shield applied, null for an unknown id', async () => {
+    const [a, b] = [await h.signUp(), await h.signUp()];
+    const response = await h.call(ENTITIES, users(b.id, '01234567-89ab-7def-8123-456789abcdef', a.id, 'not-a-uuid'), h.trusted);
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities).toEqual([
+      { id: b.id, email: null, roles: ['USER'], lastLoginAt: expect.any(String) },
+      null,
+      { id: a.id, email: null, roles: ['USER'], lastLoginAt: expect.any(String) },
+      null,
+    ]);
+  });
+
+  test('email is shown to the user themself and to admins, null for anyone else', async () => {
+    const [owner, other] = [await h.signUp(), await h.signUp()];
+    const email = async (headers: Record<string, string>) => (await h.call(ENTITIES, users(owner.id), headers)).data!._entities[0].email;
+    expect(await email(owner.headers)).toBe(owner.email);
+    expect(await email(admin.headers)).toBe(owner.email);
+    expect(await email(other.headers)).toBeNull();
+    expect(await email(h.trusted)).toBeNull();
+  });
+});
+
+describe('setUserRoles', () => {
+  test('is refused to a user calling the subgraph directly, and to a caller without a token', async () => {
+    const [user, target] = [await h.signUp(), await h.signUp()];
+    const asUser = await h.call(SET_ROLES, { id: target.id, roles: ['ADMIN'] }, user.headers);
+    expect(codeOf(asUser)).toBe('FORBIDDEN');
+    expect(asUser.data).toBeNull();
+    expect(codeOf(await h.call(SET_ROLES, { id: target.id, roles: ['ADMIN'] }, h.trusted))).toBe('UNAUTHENTICATED');
+  });
+
+  test('demoting the last administrator is a CONFLICT', async () => {
+    const response = await h.call(SET_ROLES, { id: admin.id, roles: ['USER'] }, admin.headers);
+    expect(codeOf(response)).toBe('CONFLICT');
+    expect(response.errors![0].message).toMatch(/last administrator/);
+  });
+
+  test('always keeps USER; the new scope arrives with the next sign-in', async () => {
+    const user = await h.signUp();
+    const promoted = await h.call(SET_ROLES, { id: user.id, roles: ['ADMIN'] }, admin.headers);
+    expect(promoted.data!.setUserRoles).toEqual({ id: user.id, roles: ['USER', 'ADMIN'] });
+    const token = (await h.logIn(user.email, user.password)).data!.logIn.accessToken;
+    expect(decodeJwt(token).scope).toBe('user admin');
+  });
+
+  test('with another administrator left, demotion works and ends the demoted sessions', async () => {
+    const second = await h.signUpAdmin();
+    const demoted = await h.call(SET_ROLES, { id: second.id, roles: [] }, admin.headers);
+    expect(demoted.data!.setUserRoles.roles).toEqual(['USER']);
+    expect((await h.call(ENTITIES, users(second.id), second.headers)).status).toBe(401);
+  });
+
+  test('an unknown user is NOT_FOUND', async () => {
+    for (const id of ['01234567-89ab-7def-8123-456789abcdef', 'nope']) {
+      expect(codeOf(await h.call(SET_ROLES, { id, roles: ['USER'] }, admin.headers))).toBe('NOT_FOUND');
+    }
+  });
+});
+
+describe('applyAccountStatus (internal)', () => {
+  test('a user may delete only themself; another status or user is FORBIDDEN', async () => {
+    const [user, other] = [await h.signUp(), await h.signUp()];
+    expect(codeOf(await h.call(APPLY, { id: other.id, status: 'DELETED' }, user.headers))).toBe('FORBIDDEN');
+    expect(codeOf(await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, user.headers))).toBe('FORBIDDEN');
+    expect((await h.call(APPLY, { id: user.id, status: 'DELETED' }, user.headers)).data).toEqual({ applyAccountStatus: true });
+    // Deleted: the token is refused, the email and password are gone, the address can sign up again.
+    expect((await h.call(ENTITIES, users(user.id), user.headers)).status).toBe(401);
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('BAD_USER_INPUT');
+    expect((await h.call(ENTITIES, users(user.id), admin.headers)).data!._entities[0].email).toBeNull();
+    await expect(h.signUp({ email: user.email })).resolves.toMatchObject({ email: user.email });
+  });
+
+  test('an admin suspends (tokens refused at once, sign-in FORBIDDEN) and reactivates', async () => {
+    const user = await h.signUp();
+    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, admin.headers)).data).toEqual({ applyAccountStatus: true });
+    const refused = await h.call(ENTITIES, users(user.id), user.headers);
+    expect(refused.status).toBe(401);
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('FORBIDDEN');
+    expect((await h.call(APPLY, { id: user.id, status: 'ACTIVE' }, admin.headers)).data).toEqual({ applyAccountStatus: true });
+    const again = await h.logIn(user.email, user.password);
+    expect(again.errors).toBeUndefined();
+    expect((await h.call(ENTITIES, users(user.id), { authorization: `Bearer ${again.data!.logIn.accessToken}` })).status).toBe(200);
+  });
+
+  test('another service (router secret, no token) may apply any status; an unknown user is NOT_FOUND', async () => {
+    const user = await h.signUp();
+    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
+    expect(codeOf(await h.call(APPLY, { id: '01234567-89ab-7def-8123-456789abcdef', status: 'ACTIVE' }, h.trusted))).toBe('NOT_FOUND');
+  });
+});
