@@ -1,5 +1,7 @@
 import type { DatabaseOptions } from './database';
-import type { Logger } from './logger';
+import type { CommonConfig, Environment } from './config';
+import { createLogger, type Logger } from './logger';
+import { createRevocationStore, type RevocationStore } from './revocations';
 
 /** A started service, as the launcher and the tests see it. */
 export interface RunningService {
@@ -36,4 +38,39 @@ export function runUntilSignal(logger: Logger, close: () => Promise<void>): void
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+export interface StandaloneDeps {
+  revocations: RevocationStore;
+  logger: Logger;
+}
+
+/**
+ * A service's own process (`npm run start:<service>`, one container): reads its config, opens the
+ * shared revocation store, starts, and closes everything on SIGINT/SIGTERM. A bad config or a
+ * failed start exits with the reason.
+ */
+export function runStandalone<TConfig extends CommonConfig>(
+  name: string,
+  loadConfig: (env: Environment) => TConfig,
+  start: (config: TConfig, deps: StandaloneDeps) => Promise<RunningService>,
+): void {
+  const run = async () => {
+    const config = loadConfig(process.env);
+    const logger = createLogger(name, config.logLevel);
+    const revocations = createRevocationStore(config.redisUrl, logger);
+    const service = await start(config, { revocations: revocations.store, logger }).catch(async (error) => {
+      await revocations.close();
+      throw error;
+    });
+    logger.info({ url: service.url }, `${name} ready`);
+    runUntilSignal(logger, async () => {
+      await service.close();
+      await revocations.close();
+    });
+  };
+  run().catch((error) => {
+    console.error(`${name} could not start: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
 }
