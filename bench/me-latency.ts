@@ -43,9 +43,9 @@ async function main() {
     const users = summary(samples.users);
     const fmt = (n: number) => n.toFixed(2).padStart(7);
     console.log(`me latency, ${CALLS} sequential calls each (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'})`);
-    console.log('path              median     p90     p99     min   (ms)');
+    console.log('path                 median     p90     p99     min   (ms)');
     console.log(`router → users     ${fmt(router.median)} ${fmt(router.p90)} ${fmt(router.p99)} ${fmt(router.min)}`);
-    console.log(`users subgraph      ${fmt(users.median)} ${fmt(users.p90)} ${fmt(users.p99)} ${fmt(users.min)}`);
+    console.log(`users subgraph       ${fmt(users.median)} ${fmt(users.p90)} ${fmt(users.p99)} ${fmt(users.min)}`);
     console.log(`router / direct median ratio: ${(router.median / users.median).toFixed(2)}x`);
   } finally {
     await stack.close();
