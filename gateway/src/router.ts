@@ -15,6 +15,7 @@ import { createRouterContext, type RouterContext } from './context';
 import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
+import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
 import { fileSupergraph } from './supergraph';
 
 export interface RouterDeps {
@@ -26,6 +27,7 @@ export interface RouterDeps {
 
 export interface Router {
   httpServer: Server;
+  subscriptions: SubscriptionServer;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -33,11 +35,13 @@ export interface Router {
 /** The router: @apollo/gateway over the committed supergraph, behind token verification and auth directives. */
 export async function createRouter({ config, verifier, routerSecret, logger }: RouterDeps): Promise<Router> {
   const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
+  const subgraphUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
+  const dataSource = (name: string, url: string) =>
+    new AuthenticatedDataSource({ url: subgraphUrl(name, url), routerSecret, timeoutMs: config.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,
-    buildService: ({ name, url }) =>
-      new AuthenticatedDataSource({ url: config.subgraphUrls[name] ?? url!, routerSecret, timeoutMs: config.subgraphTimeoutMs }),
+    buildService: ({ name, url }) => dataSource(name, url!),
   });
   const apollo = new ApolloServer<RouterContext>({
     gateway: enforceAuthDirectives(gateway, supergraph.policy),
@@ -48,17 +52,30 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
     plugins: [createHttpStatusPlugin()],
     formatError: createErrorFormatter((error) => logger.error({ err: error }, 'internal error')),
   });
-  await apollo.start();
+  let subscriptions: SubscriptionServer | undefined;
   const httpServer = createGraphQLHttpServer<RouterContext>({
     apollo,
     logger,
     context: (req) => createRouterContext(req, verifier),
-    routes: [healthRoute(() => ({ service: 'router' }))],
+    routes: [healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() }))],
   });
+  subscriptions = createSubscriptionServer({
+    httpServer,
+    gateway,
+    policy: supergraph.policy,
+    verifier,
+    dataSource,
+    subgraphUrl,
+    routerSecret,
+    logger,
+  });
+  await apollo.start();
   return {
     httpServer,
+    subscriptions,
     listen: (port, host) => listen(httpServer, port, host),
     async close() {
+      await subscriptions.dispose();
       await closeServer(httpServer);
       await apollo.stop();
     },

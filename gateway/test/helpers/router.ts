@@ -21,6 +21,8 @@ export interface TestSubgraph {
   name: string;
   typeDefs: string;
   resolvers: unknown;
+  /** Serve subscriptions over graphql-ws. */
+  subscriptions?: boolean;
 }
 
 /** Composes subgraphs served at the given URLs into a supergraph SDL. */
@@ -37,6 +39,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
   const revocations = createMemoryRevocationStore();
   const verifier = createTokenVerifier({ keys: remoteKeys(jwksUrl), issuer: 'dorandoran-auth', audience: 'dorandoran', revocations });
   const servers: SubgraphServer[] = [];
+  const stopped = new Set<number>();
   const served: { name: string; typeDefs: string; url: string }[] = [];
   for (const subgraph of subgraphs) {
     const server = await createSubgraphServer({
@@ -48,6 +51,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
       routerSecret: SECRET,
       logger,
       mode: 'development',
+      subscriptions: subgraph.subscriptions,
     });
     const port = await server.listen(0, '127.0.0.1');
     servers.push(server);
@@ -70,6 +74,16 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
   );
   return {
     url: router.url,
+    wsUrl: router.url.replace(/^http/, 'ws'),
+    /** Stops one subgraph's server, as if it went down. */
+    async stopSubgraph(index: number) {
+      await servers[index].close();
+      stopped.add(index);
+    },
+    async stats() {
+      const response = await fetch(router.url.replace(/\/graphql$/, '/health'));
+      return ((await response.json()) as { subscriptions: { connections: number; subscriptions: number; upstreamSubscriptions: number } }).subscriptions;
+    },
     supergraphPath,
     subgraphUrls: served.map((s) => s.url),
     revocations,
@@ -83,7 +97,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
     },
     async dispose() {
       await router.close();
-      for (const server of servers) await server.close();
+      for (const [index, server] of servers.entries()) if (!stopped.has(index)) await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

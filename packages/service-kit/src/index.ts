@@ -11,3 +11,4 @@ export * from './secrets';
 export * from './subgraph';
 export * from './service';
 export * from './scalars';
+export * from './pubsub';

@@ -4,6 +4,8 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { createErrorFormatter } from './errors';
 import { closeServer, createGraphQLHttpServer, healthRoute, listen, type HttpRoute } from './http';
 import { unauthenticatedHttp, type TokenVerifier, type Viewer } from './identity';
@@ -34,6 +36,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   mode: 'development' | 'production';
   routes?: HttpRoute[];
   health?: () => Promise<Record<string, unknown>>;
+  /** Serve the schema's subscriptions over graphql-ws on the same port and path. */
+  subscriptions?: boolean;
 }
 
 export interface SubgraphServer {
@@ -47,16 +51,33 @@ export interface SubgraphServer {
  * A subgraph is not public: a request must carry the router's secret or a valid access token.
  * Either way the token, when present, is verified here again.
  */
-async function identify(req: IncomingMessage, verifier: TokenVerifier, routerSecret: string): Promise<RequestIdentity> {
-  const viewer = await verifier.verify(req.headers.authorization);
-  const secret = req.headers[ROUTER_SECRET_HEADER];
+async function identify(
+  headers: { authorization?: unknown; secret?: unknown; requestId?: unknown },
+  verifier: TokenVerifier,
+  routerSecret: string,
+): Promise<RequestIdentity> {
+  const viewer = await verifier.verify(typeof headers.authorization === 'string' ? headers.authorization : undefined);
+  const secret = headers.secret;
   const trusted = typeof secret === 'string' && secretsEqual(secret, routerSecret);
   if (!viewer && !trusted) {
     throw unauthenticatedHttp('This subgraph only answers the router or a request with a valid access token. Query the router instead.');
   }
-  const requestId = req.headers['x-request-id'];
+  const requestId = headers.requestId;
   return { viewer, trusted, requestId: typeof requestId === 'string' ? requestId : undefined };
 }
+
+const httpIdentity = (req: IncomingMessage) => ({
+  authorization: req.headers.authorization,
+  secret: req.headers[ROUTER_SECRET_HEADER],
+  requestId: req.headers['x-request-id'],
+});
+
+/** graphql-ws: `connectionParams` first (browsers cannot set headers), then the upgrade request's headers. */
+const socketIdentity = (params: Record<string, unknown> | undefined, req: IncomingMessage) => ({
+  authorization: params?.authorization ?? req.headers.authorization,
+  secret: params?.[ROUTER_SECRET_HEADER] ?? req.headers[ROUTER_SECRET_HEADER],
+  requestId: params?.['x-request-id'] ?? req.headers['x-request-id'],
+});
 
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
@@ -78,16 +99,49 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const httpServer = createGraphQLHttpServer<TContext>({
     apollo,
     logger: log,
-    context: async (req) => options.context(await identify(req, options.verifier, options.routerSecret)),
+    context: async (req) => options.context(await identify(httpIdentity(req), options.verifier, options.routerSecret)),
     routes: [healthRoute(async () => ({ service: options.name, ...(await options.health?.()) })), ...(options.routes ?? [])],
   });
+  const sockets = options.subscriptions ? serveSubscriptions(httpServer, schema, options) : undefined;
   return {
     httpServer,
     schema,
     listen: (port, host) => listen(httpServer, port, host),
     async close() {
+      await sockets?.dispose();
       await closeServer(httpServer);
       await apollo.stop();
+    },
+  };
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql. The token is checked once, on connect: a bad one
+ * closes the socket with 4403 so that the client refreshes it and reconnects.
+ */
+function serveSubscriptions<TContext extends BaseContext>(httpServer: Server, schema: GraphQLSchema, options: SubgraphServerOptions<TContext>) {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const identities = new WeakMap<object, RequestIdentity>();
+  const cleanup = useServer(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          const identity = await identify(socketIdentity(ctx.connectionParams, ctx.extra.request), options.verifier, options.routerSecret);
+          identities.set(ctx.extra, identity);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => options.context(identities.get(ctx.extra)!),
+    },
+    wss,
+  );
+  return {
+    async dispose() {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

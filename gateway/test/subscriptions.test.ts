@@ -1,0 +1,136 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createMemoryPubSub } from '@dorandoran/service-kit';
+import { startTestIssuer, type TestIssuer } from '../../test/support/issuer';
+import { startTestRouter } from './helpers/router';
+
+const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])
+type Query { ping: String }
+type Subscription { ticked(room: ID!): Tick! @authenticated }
+type Tick { id: ID!  by: Person! }
+type Person @key(fields: "id", resolvable: false) { id: ID! }`;
+
+const PEOPLE = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+type Person @key(fields: "id") { id: ID!  name: String! }`;
+
+const NAMES: Record<string, string> = { p1: 'Mina', p2: 'Jun' };
+
+describe('federated subscriptions through the router', () => {
+  const pubsub = createMemoryPubSub();
+  let issuer: TestIssuer;
+  let router: Awaited<ReturnType<typeof startTestRouter>>;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    router = await startTestRouter(
+      [
+        {
+          name: 'ticks',
+          typeDefs: TICKS,
+          subscriptions: true,
+          resolvers: {
+            Query: { ping: () => 'pong' },
+            Subscription: {
+              ticked: { subscribe: (_: unknown, { room }: { room: string }) => pubsub.subscribe(`room:${room}`), resolve: (tick: unknown) => tick },
+            },
+            Tick: { by: (tick: { by: string }) => ({ id: tick.by }) },
+          },
+        },
+        {
+          name: 'people',
+          typeDefs: PEOPLE,
+          resolvers: { Person: { __resolveReference: ({ id }: { id: string }) => ({ id, name: NAMES[id] }) } },
+        },
+      ],
+      { jwksUrl: issuer.jwksUrl },
+    );
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  });
+  afterAll(async () => {
+    await router.dispose();
+    await issuer.close();
+  });
+
+  const connect = (authorization?: string) => {
+    const client = createClient({ url: router.wsUrl, webSocketImpl: WebSocket, connectionParams: authorization ? { authorization } : {}, retryAttempts: 0 });
+    clients.push(client);
+    return client;
+  };
+  const signedIn = async () => `Bearer ${await issuer.sign({ sub: 'p1' })}`;
+  const waitUntil = async (condition: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await condition()); i++) await sleep(20);
+  };
+  const upstreamCount = async () => (await router.stats()).upstreamSubscriptions;
+
+  test('each event is completed with fields from another subgraph', async () => {
+    const events = connect(await signedIn()).iterate({ query: 'subscription($room: ID!) { ticked(room: $room) { id by { id name } } }', variables: { room: 'r1' } });
+    const first = events.next();
+    await waitUntil(async () => pubsub.topicCount === 1);
+    await pubsub.publish('room:r1', { id: 't1', by: 'p2' });
+    expect((await first).value).toEqual({ data: { ticked: { id: 't1', by: { id: 'p2', name: 'Jun' } } } });
+    await pubsub.publish('room:r2', { id: 'elsewhere', by: 'p1' });
+    await pubsub.publish('room:r1', { id: 't2', by: 'p1' });
+    expect((await events.next()).value).toEqual({ data: { ticked: { id: 't2', by: { id: 'p1', name: 'Mina' } } } });
+    await events.return?.();
+  });
+
+  test('anonymous: the @authenticated subscription is refused with UNAUTHORIZED_FIELD_OR_TYPE', async () => {
+    const events = connect().iterate({ query: 'subscription { ticked(room: "r1") { id } }' });
+    await expect(events.next()).rejects.toEqual([
+      expect.objectContaining({ path: ['ticked'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }),
+    ]);
+  });
+
+  test('a bad token closes the connection with 4403', async () => {
+    const events = connect('Bearer nope').iterate({ query: 'subscription { ticked(room: "r1") { id } }' });
+    await expect(events.next()).rejects.toMatchObject({ code: 4403 });
+  });
+
+  test('queries over the socket are refused, and bad variables fail that operation only', async () => {
+    const client = connect(await signedIn());
+    await expect(client.iterate({ query: '{ ping }' }).next()).rejects.toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
+    await expect(client.iterate({ query: 'subscription($room: ID!) { ticked(room: $room) { id } }', variables: { room: { x: 1 } } }).next()).rejects.toEqual([
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
+  });
+
+  test('after 100 clients subscribe and leave, the router holds no upstream subscription', async () => {
+    const token = await signedIn();
+    const iterators = [];
+    for (let i = 0; i < 100; i++) {
+      const events = connect(token).iterate({ query: 'subscription { ticked(room: "crowd") { id } }' });
+      void events.next().catch(() => undefined);
+      iterators.push(events);
+    }
+    await waitUntil(async () => (await upstreamCount()) === 100);
+    expect(await upstreamCount()).toBe(100);
+    await waitUntil(async () => pubsub.topicCount === 1);
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await waitUntil(async () => (await upstreamCount()) === 0 && pubsub.topicCount === 0);
+    expect(await router.stats()).toEqual({ connections: 0, subscriptions: 0, upstreamConnections: 0, upstreamSubscriptions: 0 });
+    // The subgraph side agrees: nobody listens to the topic any more.
+    expect(pubsub.topicCount).toBe(0);
+  });
+
+  test('a revoked session loses its subscriptions', async () => {
+    const token = await issuer.sign({ sub: 'p1', sid: 'doomed' });
+    const events = connect(`Bearer ${token}`).iterate({ query: 'subscription { ticked(room: "r9") { id } }' });
+    const next = events.next();
+    await waitUntil(async () => (await upstreamCount()) === 1);
+    await router.revocations.revokeSession('doomed', 60);
+    await expect(next).rejects.toMatchObject({ code: 4403 });
+  });
+
+  test('when the subgraph goes away, the subscription ends with an error instead of hanging', async () => {
+    const events = connect(await signedIn()).iterate({ query: 'subscription { ticked(room: "r5") { id } }' });
+    const next = events.next();
+    await waitUntil(async () => (await upstreamCount()) === 1);
+    await router.stopSubgraph(0);
+    expect((await next).value).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })] });
+    expect((await events.next()).done).toBe(true);
+  }, 30_000);
+});
