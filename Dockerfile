@@ -1,4 +1,4 @@
-# One image for every DoranDoran service; the compose file picks the service with SERVICE.
+# One image for every DoranDoran service; the compose file picks the entry point with SERVICE_ENTRY.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
@@ -15,6 +15,6 @@ WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY . .
 USER node
-ENV SERVICE=gateway
+ENV SERVICE_ENTRY=gateway/src/index.ts
 # tsx runs the TypeScript sources directly; there is no separate build step to get out of date.
-CMD ["sh", "-c", "exec npx tsx ${SERVICE_ENTRY:-$SERVICE/src/index.ts}"]
+CMD ["sh", "-c", "exec npx tsx $SERVICE_ENTRY"]

@@ -17,7 +17,7 @@ describe('token verification at the router', () => {
   });
   afterAll(async () => {
     await router.dispose();
-    await issuer.close();
+    await issuer.close().catch(() => undefined);
   });
   const as = async (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -54,6 +54,21 @@ describe('token verification at the router', () => {
     await router.revocations.revokeSession('session-a', 60);
     expect((await router.execute('{ whoami }', {}, await as(revoked))).status).toBe(401);
     expect((await router.execute('{ whoami }', {}, await as(other))).data).toEqual({ whoami: 'someone' });
+  });
+
+  test('keys are kept: with the issuer gone, known keys still verify; an unknown key gets 503, not 401', async () => {
+    const token = await issuer.sign({ sub: 'u5' });
+    expect((await router.execute('{ whoami }', {}, await as(token))).data).toEqual({ whoami: 'someone' });
+    const backup = await startTestIssuer();
+    const unknownKey = await backup.sign({ sub: 'u6' });
+    await backup.close();
+    await issuer.close();
+    expect((await router.execute('{ whoami }', {}, await as(token))).data).toEqual({ whoami: 'someone' });
+    // The router cannot reach any JWKS with that kid: it cannot tell whether the token is good.
+    await sleep(5_100);
+    const unreachable = await router.execute('{ whoami }', {}, await as(unknownKey));
+    expect(unreachable.status).toBe(503);
+    expect(unreachable.errors).toEqual([{ message: expect.stringMatching(/auth service is unreachable/), extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
   });
 
   test('no token: anonymous, so @authenticated fields are filtered and the rest answered', async () => {

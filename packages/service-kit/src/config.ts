@@ -90,7 +90,7 @@ export function readEnv(env: Environment): EnvReader {
 
 /** Settings every service reads the same way. */
 export interface CommonConfig {
-  /** `development` turns on introspection and detailed errors; `production` turns them off. */
+  /** `production` turns introspection off (and requires REDIS_URL for separate processes). */
   mode: 'development' | 'production';
   logLevel: string;
   /** Folder for embedded databases and generated local secrets. */

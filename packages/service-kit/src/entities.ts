@@ -16,3 +16,8 @@ export abstract class BaseEntity<Optional = never> {
 }
 
 export const newId = (): string => uuidv7();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; checking first keeps a malformed id from failing a whole SQL batch. */
+export const isUuid = (value: string): boolean => UUID.test(value);

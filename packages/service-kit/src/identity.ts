@@ -26,10 +26,22 @@ export interface TokenVerifierOptions {
   revocations: RevocationStore;
 }
 
-/** The auth subgraph's public keys over HTTP, cached, refetched when a token names an unknown `kid`. */
+/**
+ * The auth subgraph's public keys over HTTP, refetched only when a token names an unknown `kid`:
+ * keys are kept without expiry, so verification goes on while auth is down.
+ */
 export function remoteKeys(jwksUrl: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 });
+  return createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: Infinity, timeoutDuration: 3_000 });
 }
+
+/** The keys could not be fetched: the token may be fine, so this is the server's problem, not the client's. */
+function keysUnavailable(): GraphQLError {
+  return new GraphQLError('Tokens cannot be verified right now because the auth service is unreachable. Try again shortly.', {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+  });
+}
+
+const KEY_FETCH_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
 
 export function unauthenticatedHttp(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -53,10 +65,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (error instanceof joseErrors.JWTExpired) {
           throw unauthenticatedHttp('The access token has expired. Get a new one with refreshSession.');
         }
-        if (error instanceof joseErrors.JOSEError) {
+        if (error instanceof joseErrors.JOSEError && !KEY_FETCH_FAILURES.has(error.code)) {
           throw unauthenticatedHttp('The access token is not valid. Sign in again.');
         }
-        throw error;
+        // A timeout, an unreachable or broken JWKS endpoint.
+        throw keysUnavailable();
       }
       const viewer: Viewer = {
         userId: String(payload.sub),

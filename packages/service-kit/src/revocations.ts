@@ -25,12 +25,21 @@ export function createMemoryRevocationStore(): RevocationStore {
   const users = new Map<string, { before: number; expiresAt: number }>();
   const live = <T extends { expiresAt: number } | number>(entry: T | undefined) =>
     entry !== undefined && (typeof entry === 'number' ? entry : entry.expiresAt) > Date.now();
+  /** Drops expired entries now and then, so the maps stay as small as the live revocations. */
+  let writes = 0;
+  const prune = () => {
+    if (++writes % 100 !== 0) return;
+    for (const [id, expiresAt] of sessions) if (!live(expiresAt)) sessions.delete(id);
+    for (const [id, entry] of users) if (!live(entry)) users.delete(id);
+  };
   return {
     async revokeSession(sessionId, ttlSeconds) {
       sessions.set(sessionId, Date.now() + ttlSeconds * 1000);
+      prune();
     },
     async revokeUser(userId, ttlSeconds) {
       users.set(userId, { before: nowSeconds(), expiresAt: Date.now() + ttlSeconds * 1000 });
+      prune();
     },
     async restoreUser(userId) {
       users.delete(userId);

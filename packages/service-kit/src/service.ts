@@ -1,5 +1,5 @@
 import type { DatabaseOptions } from './database';
-import type { CommonConfig, Environment } from './config';
+import { ConfigError, type CommonConfig, type Environment } from './config';
 import { createLogger, type Logger } from './logger';
 import { createRevocationStore, type RevocationStore } from './revocations';
 
@@ -57,6 +57,10 @@ export function runStandalone<TConfig extends CommonConfig>(
 ): void {
   const run = async () => {
     const config = loadConfig(process.env);
+    if (config.mode === 'production' && !config.redisUrl) {
+      // Tokens are verified in each process: only a shared list makes a sign-out reach all of them.
+      throw new ConfigError('REDIS_URL', 'must be set in production when services run as separate processes (revocations are shared through it)');
+    }
     const logger = createLogger(name, config.logLevel);
     const revocations = createRevocationStore(config.redisUrl, logger);
     const service = await start(config, { revocations: revocations.store, logger }).catch(async (error) => {

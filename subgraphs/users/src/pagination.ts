@@ -1,12 +1,12 @@
-import { badUserInput } from '@dorandoran/service-kit';
+import { badUserInput, isUuid } from '@dorandoran/service-kit';
 
 /** Relay cursors: an opaque base64url of the row's id (UUID v7, so ordering by id is ordering by time). */
 export const encodeCursor = (id: string): string => Buffer.from(`user:${id}`).toString('base64url');
 
 export function decodeCursor(cursor: string, field = 'after'): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^user:([0-9a-f-]{36})$/.exec(text);
-  if (!match) throw badUserInput(field, `"${cursor}" is not a cursor from this list; pass an edge's cursor or pageInfo.endCursor.`);
+  const match = /^user:(.+)$/.exec(text);
+  if (!match || !isUuid(match[1])) throw badUserInput(field, `"${cursor}" is not a cursor from this list; pass an edge's cursor or pageInfo.endCursor.`);
   return match[1];
 }
 

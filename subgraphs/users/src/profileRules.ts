@@ -45,3 +45,9 @@ export function cleanLocale(value: string): string {
   }
   return locale;
 }
+
+export function cleanStatusReason(value: string | null | undefined): string | null {
+  const reason = value?.trim() ?? '';
+  if (reason.length > 500) throw badUserInput('reason', `The reason must be at most 500 characters; it has ${reason.length}.`);
+  return reason === '' ? null : reason;
+}

@@ -1,7 +1,7 @@
-import { conflict, notFound } from '@dorandoran/service-kit';
+import { conflict, forbidden, isUuid, notFound } from '@dorandoran/service-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { User } from '../entities/User.entity';
-import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname } from '../profileRules';
+import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname, cleanStatusReason } from '../profileRules';
 
 export const Mutation: MutationResolvers = {
   async updateProfile(_parent, { input }, { em, viewer }) {
@@ -18,15 +18,18 @@ export const Mutation: MutationResolvers = {
     return user;
   },
 
-  async setUserStatus(_parent, { userId, status, reason }, { em, accountStatus }) {
-    const user = await em.findOne(User, { id: userId });
+  async setUserStatus(_parent, { userId, status, reason }, { em, viewer, accountStatus }) {
+    // An administrator suspending themselves would lock out the one who can undo it.
+    if (userId === viewer!.userId) throw forbidden('You cannot change your own status; ask another administrator.');
+    const statusReason = cleanStatusReason(reason);
+    const user = isUuid(userId) ? await em.findOne(User, { id: userId }) : null;
     if (!user) throw notFound('User', userId);
     if (user.status === 'DELETED' && status !== 'DELETED') {
       throw conflict(`User ${userId} is deleted; a deleted account cannot be restored.`);
     }
     if (status === 'DELETED') erase(user);
     else user.status = status;
-    user.statusReason = reason?.trim() || null;
+    user.statusReason = statusReason;
     await em.flush();
     await accountStatus.notify(user.id, status);
     return user;

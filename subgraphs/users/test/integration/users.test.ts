@@ -180,3 +180,29 @@ describe('updateProfile', () => {
     expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 });
+
+describe('setUserStatus', () => {
+  const SET = 'mutation($id: ID!, $status: UserStatus!, $reason: String) { setUserStatus(userId: $id, status: $status, reason: $reason) { id status } }';
+
+  test('an administrator cannot change their own status', async () => {
+    const admin = await createProfile('Self Admin');
+    const headers = bearer(await issuer.sign({ sub: admin.id, scope: 'user admin' }));
+    const response = await post(users.url, SET, { id: admin.id, status: 'SUSPENDED' }, headers);
+    expect(response.errors![0].extensions!.code).toBe('FORBIDDEN');
+  });
+
+  test('a reason over 500 characters → BAD_USER_INPUT on reason, and nothing changes', async () => {
+    const target = await createProfile('Reasoned');
+    const headers = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const response = await post(users.url, SET, { id: target.id, status: 'SUSPENDED', reason: 'r'.repeat(501) }, headers);
+    expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
+    const after = await post(users.url, 'query($id: ID!) { user(id: $id) { status } }', { id: target.id }, trusted);
+    expect(after.data!.user.status).toBe('ACTIVE');
+  });
+
+  test('an id that is not a UUID → NOT_FOUND, not a database error', async () => {
+    const headers = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const response = await post(users.url, SET, { id: 'nope', status: 'ACTIVE' }, headers);
+    expect(response.errors![0].extensions!.code).toBe('NOT_FOUND');
+  });
+});
