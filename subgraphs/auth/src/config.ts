@@ -1,4 +1,4 @@
-import { readCommonConfig, readEnv, type CommonConfig, type Environment } from '@dorandoran/service-kit';
+import { ConfigError, readCommonConfig, readEnv, type CommonConfig, type EnvReader, type Environment } from '@dorandoran/service-kit';
 
 export interface PasswordHashCost {
   /** argon2id memory in KiB. @default 19456 (19 MiB, the OWASP minimum for argon2id) */
@@ -19,10 +19,14 @@ export interface AuthConfig extends CommonConfig {
   usersUrl: string;
   usersTimeoutMs: number;
   passwordHash: PasswordHashCost;
-  /** logIn is refused for `windowSeconds` after `attempts` failures within `windowSeconds`. */
+  /** logIn and resetPassword are refused for `windowSeconds` after `attempts` failures within `windowSeconds`. */
   loginLockout: { attempts: number; windowSeconds: number };
   resetCodeTtlSeconds: number;
+  mail: MailSettings;
 }
+
+/** How reset codes reach users: `log` writes each mail to the log (the local outbox), `smtp` sends it. */
+export type MailSettings = { from: string } & ({ transport: 'log' } | { transport: 'smtp'; smtpUrl: string });
 
 export function loadAuthConfig(env: Environment): AuthConfig {
   const read = readEnv(env);
@@ -47,5 +51,21 @@ export function loadAuthConfig(env: Environment): AuthConfig {
       windowSeconds: read.seconds('LOGIN_LOCKOUT_WINDOW', '15m'),
     }),
     resetCodeTtlSeconds: read.seconds('RESET_CODE_TTL', '10m'),
+    mail: Object.freeze(readMailSettings(read, common.mode)),
   });
+}
+
+function readMailSettings(read: EnvReader, mode: CommonConfig['mode']): MailSettings {
+  // Codes in a production log are readable by whoever reads the log, so production has to choose.
+  if (mode === 'production' && !read.optional('MAIL_TRANSPORT')) {
+    throw new ConfigError(
+      'MAIL_TRANSPORT',
+      'must be set in production: MAIL_TRANSPORT=smtp with SMTP_URL=smtps://user:password@host:465 to mail reset codes, or MAIL_TRANSPORT=log to accept codes in the log',
+    );
+  }
+  const from = read.string('MAIL_FROM', 'DoranDoran <no-reply@localhost>');
+  if (read.oneOf('MAIL_TRANSPORT', ['log', 'smtp'] as const, 'log') === 'log') return { transport: 'log', from };
+  const smtpUrl = read.url('SMTP_URL', undefined, ['smtp:', 'smtps:']);
+  if (!smtpUrl) throw new ConfigError('SMTP_URL', 'must be set when MAIL_TRANSPORT=smtp, e.g. smtps://user:password@smtp.example.com:465');
+  return { transport: 'smtp', smtpUrl, from };
 }

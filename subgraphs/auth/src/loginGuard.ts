@@ -11,22 +11,22 @@ export interface LockoutSettings {
 
 export interface LoginGuard {
   /**
-   * Runs `check` (a password verification) for the normalized email unless it is locked out,
-   * and records the outcome. Unknown emails are recorded and locked the same way, so the
-   * answer never tells whether an account exists.
+   * Runs `check` (a password or reset code verification) for the normalized email unless it is
+   * locked out, and records the outcome; a success clears earlier failures. Unknown emails are
+   * recorded and locked the same way, so the answer never tells whether an account exists.
    */
   attempt(em: EntityManager, email: string, check: () => Promise<boolean>): Promise<boolean>;
-  /** Records a success, which clears earlier failures (e.g. after a password reset). */
-  succeeded(em: EntityManager, email: string): Promise<void>;
 }
+
+/** Old attempts deleted per attempt at most: enough to keep up (each attempt adds one), small enough to stay cheap. */
+const PRUNE_BATCH = 100;
 
 export function createLoginGuard(settings: LockoutSettings): LoginGuard {
   const windowMs = settings.windowSeconds * 1000;
+  // A lock counts failures within one window and lasts a window from the last of them: older attempts never matter.
+  const horizonMs = 2 * windowMs;
   const tooMany = (seconds: number) =>
-    rateLimited(
-      `Too many wrong passwords for this email. Try again in ${Math.ceil(seconds / 60)} minute(s), or reset the password.`,
-      seconds,
-    );
+    rateLimited(`Too many wrong passwords or reset codes for this email. Try again in ${Math.ceil(seconds / 60)} minute(s).`, seconds);
 
   /** Failures since the last success (newest first, at most `limit`) that are recent enough to matter. */
   async function failures(em: EntityManager, email: string, since: Date, limit: number): Promise<Date[]> {
@@ -38,16 +38,26 @@ export function createLoginGuard(settings: LockoutSettings): LoginGuard {
 
   /** Seconds left on the lock: set when `attempts` failures fall within one window, lasting a window from the last. */
   async function lockedFor(em: EntityManager, email: string, now: Date): Promise<number> {
-    const recent = await failures(em, email, new Date(now.getTime() - 2 * windowMs), settings.attempts);
+    const recent = await failures(em, email, new Date(now.getTime() - horizonMs), settings.attempts);
     if (recent.length < settings.attempts) return 0;
     const [newest, oldest] = [recent[0].getTime(), recent[recent.length - 1].getTime()];
     if (newest - oldest > windowMs) return 0;
     return Math.max(0, Math.ceil((newest + windowMs - now.getTime()) / 1000));
   }
 
+  /** Deletes a bounded batch of attempts too old to matter, so the table does not grow forever. */
+  async function prune(em: EntityManager, now: Date): Promise<void> {
+    // PostgreSQL's DELETE has no LIMIT; the indexed sub-select bounds it.
+    await em.execute('delete from login_attempts where id in (select id from login_attempts where at < ? limit ?)', [
+      new Date(now.getTime() - horizonMs),
+      PRUNE_BATCH,
+    ]);
+  }
+
   return {
     async attempt(em, email, check) {
       const now = new Date();
+      await prune(em, now);
       const locked = await lockedFor(em, email, now);
       if (locked > 0) throw tooMany(locked);
       const attempt = new LoginAttempt(email);
@@ -62,12 +72,6 @@ export function createLoginGuard(settings: LockoutSettings): LoginGuard {
       const ok = await check();
       if (ok) await em.nativeUpdate(LoginAttempt, { id: attempt.id }, { succeeded: true });
       return ok;
-    },
-
-    async succeeded(em, email) {
-      const attempt = new LoginAttempt(email);
-      attempt.succeeded = true;
-      await em.insert(attempt);
     },
   };
 }

@@ -4,6 +4,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createSubgraphServer, createTokenVerifier, type Logger, type RevocationStore, type SubgraphServer } from '@dorandoran/service-kit';
+import type { BackgroundTasks } from './background';
 import type { AuthConfig } from './config';
 import { createContext, type AuthServices } from './context';
 import { createLoginGuard } from './loginGuard';
@@ -27,6 +28,8 @@ export interface AuthServerDeps {
   revocations: RevocationStore;
   users: UsersClient;
   mailer: Mailer;
+  /** Where work the answers must not wait for runs (reset codes after requestPasswordReset). */
+  background: BackgroundTasks;
   logger: Logger;
 }
 
@@ -49,7 +52,7 @@ export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> 
       logger,
     }),
     loginGuard: createLoginGuard(config.loginLockout),
-    resetCodes: createResetCodes({ passwords, mailer: deps.mailer, ttlSeconds: config.resetCodeTtlSeconds, logger }),
+    resetCodes: createResetCodes({ passwords, mailer: deps.mailer, ttlSeconds: config.resetCodeTtlSeconds, background: deps.background }),
     users: deps.users,
     revocations,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,

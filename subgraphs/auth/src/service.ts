@@ -9,10 +9,11 @@ import {
   type RunningService,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { createBackgroundTasks } from './background';
 import type { AuthConfig } from './config';
 import { normalizeEmail } from './credentials';
 import { entities } from './entities';
-import { createLogMailer, type Mailer } from './mailer';
+import { createMailer, type Mailer } from './mailer';
 import { migrations } from './migrations';
 import { grantAdmin, type GrantAdminResult } from './roles';
 import { createAuthServer } from './server';
@@ -22,7 +23,7 @@ import { createUsersClient } from './usersClient';
 export interface AuthDeps {
   revocations: RevocationStore;
   logger?: Logger;
-  /** Where reset codes are mailed. @default the log (the local outbox) */
+  /** Where reset codes are mailed (tests). @default as MAIL_TRANSPORT says */
   mailer?: Mailer;
   /** Overrides where data lives (tests): a fresh server database, or `{}` for in-memory PGlite. */
   database?: DatabaseTarget;
@@ -49,9 +50,12 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
     const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
     const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
     opened.push(() => users.close());
-    if (!deps.mailer && config.mode === 'production') {
-      logger.warn('no mail transport configured: password reset mails (with their codes) go to the log');
+    if (config.mode === 'production' && config.mail.transport === 'log') {
+      logger.warn('MAIL_TRANSPORT=log: password reset mails, codes included, go to the log');
     }
+    const background = createBackgroundTasks(logger);
+    // Closed after the server and before the database, so reset codes in flight are stored and mailed.
+    opened.push(() => background.settled());
     const server = await createAuthServer({
       config,
       em,
@@ -59,7 +63,8 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
       routerSecret,
       revocations: deps.revocations,
       users,
-      mailer: deps.mailer ?? createLogMailer(logger),
+      mailer: deps.mailer ?? createMailer(config.mail, logger),
+      background,
       logger,
     });
     opened.push(() => server.close());

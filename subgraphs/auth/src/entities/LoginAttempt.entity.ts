@@ -14,7 +14,8 @@ export class LoginAttempt {
   @Property({ type: 'boolean', default: false })
   succeeded: boolean = false;
 
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  /** Indexed on its own too, for deleting attempts too old to matter. */
+  @Property({ type: 'datetime', defaultRaw: 'now()', index: true })
   at: Date = new Date();
 
   constructor(email: string) {

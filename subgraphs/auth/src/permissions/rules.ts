@@ -1,6 +1,5 @@
 import { rule } from 'graphql-shield';
 import { forbidden, unauthenticated } from '@dorandoran/service-kit';
-import type { MutationApplyAccountStatusArgs } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
@@ -13,14 +12,9 @@ export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }
 });
 
 /**
- * Another service (router secret; the field is @inaccessible, so the router never sends it),
- * an administrator, or the user deleting their own account.
+ * Another service (router secret): applyAccountStatus is @inaccessible, so the router never plans it, and
+ * users calls it after updating the profile. A direct call by anyone else would leave the two out of sync.
  */
-export const canApplyAccountStatus = rule({ cache: 'strict' })(
-  (_parent, { userId, status }: MutationApplyAccountStatusArgs, { viewer, trusted }: Context) => {
-    if (trusted || viewer?.scopes.has('admin')) return true;
-    if (!viewer) return unauthenticated();
-    if (viewer.userId === userId && status === 'DELETED') return true;
-    return forbidden('Only administrators, or the user deleting their own account, can change an account status.');
-  },
+export const isTrustedService = rule({ cache: 'contextual' })((_parent, _args, { trusted }: Context) =>
+  trusted ? true : forbidden('Only other services may call this. To change an account status, use setUserStatus or deleteAccount.'),
 );

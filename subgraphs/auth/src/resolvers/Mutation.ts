@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { appError, badUserInput, conflict, forbidden, notFound } from '@dorandoran/service-kit';
+import { badUserInput, conflict, forbidden, notFound, unauthenticated } from '@dorandoran/service-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
 import { Account } from '../entities/Account.entity';
@@ -8,7 +8,8 @@ import { isUuid } from '../loaders';
 import { setRoles } from '../roles';
 
 const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
-const wrongCredentials = () => appError('BAD_USER_INPUT', 'Wrong email or password.');
+const wrongCredentials = () => unauthenticated('Wrong email or password.');
+const wrongCode = () => badUserInput('code', 'The code is wrong, used or expired. Ask for a new one with requestPasswordReset.');
 
 export const Mutation: MutationResolvers = {
   async signUp(_parent, { input }, context) {
@@ -81,9 +82,7 @@ export const Mutation: MutationResolvers = {
   },
 
   async requestPasswordReset(_parent, { email: given }, { em, auth }) {
-    const email = validEmail('email', given);
-    const account = await em.findOne(Account, { email, status: 'ACTIVE' });
-    await auth.resetCodes.send(em, account, email);
+    await auth.resetCodes.request(em, validEmail('email', given));
     return true;
   },
 
@@ -91,15 +90,14 @@ export const Mutation: MutationResolvers = {
     checkPasswordRules('newPassword', newPassword);
     if (!/^\d{6}$/.test(code.trim())) throw badUserInput('code', 'The code is the 6 digits from the reset email.');
     const email = normalizeEmail(given);
+    if (email.length > MAX_EMAIL_LENGTH) throw wrongCode(); // no account has it, and it would not fit the attempts table
     const account = await em.findOne(Account, { email, status: 'ACTIVE' });
-    if (!(await auth.resetCodes.redeem(em, account, code.trim())) || !account) {
-      throw badUserInput('code', 'The code is wrong, used or expired. Ask for a new one with requestPasswordReset.');
-    }
+    // Wrong codes count toward the sign-in lockout, and a right one clears it, as a password does.
+    const ok = await auth.loginGuard.attempt(em, email, () => auth.resetCodes.redeem(em, account, code.trim()));
+    if (!ok || !account) throw wrongCode();
     account.passwordHash = await auth.passwords.hash(newPassword);
     await em.flush();
     await auth.sessions.endAll(em, account.id);
-    // Whoever holds the mailbox may sign in at once, even if guessing had locked the email.
-    await auth.loginGuard.succeeded(em, email);
     return true;
   },
 

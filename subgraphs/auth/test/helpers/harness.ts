@@ -8,7 +8,7 @@ import { freePort, testDatabase } from '../../../../test/support/infra';
 import { loadUsersConfig } from '../../../users/src/config';
 import { startUsersService } from '../../../users/src/service';
 import { loadAuthConfig } from '../../src/config';
-import type { MailMessage } from '../../src/mailer';
+import type { Mailer, MailMessage } from '../../src/mailer';
 import { startAuthService, type AuthService } from '../../src/service';
 
 export interface SignedIn {
@@ -54,6 +54,8 @@ export interface HarnessOptions {
   users?: 'real' | 'down';
   /** Keep auth's database on disk in this DATA_DIR (embedded PGlite) instead of a fresh one. */
   embeddedDataDir?: string;
+  /** Where mail goes instead of `mail`: this mailer, or the one MAIL_TRANSPORT picks. */
+  mailer?: Mailer | 'from config';
 }
 
 /**
@@ -67,6 +69,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
   const logger = createLogger('auth-test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const revocations = createMemoryRevocationStore();
   const mail: MailMessage[] = [];
+  const capture: Mailer = { send: async (message) => void mail.push(message) };
   const auth = await startAuthService(
     loadAuthConfig({
       AUTH_PORT: '0',
@@ -78,7 +81,12 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
       PASSWORD_HASH_TIME_COST: '1',
       ...options.env,
     }),
-    { revocations, logger, mailer: { send: async (message) => void mail.push(message) }, database: options.embeddedDataDir ? { dataDir } : testDatabase('auth') },
+    {
+      revocations,
+      logger,
+      mailer: options.mailer === 'from config' ? undefined : (options.mailer ?? capture),
+      database: options.embeddedDataDir ? { dataDir } : testDatabase('auth'),
+    },
   );
   let users: RunningService | undefined;
   if ((options.users ?? 'real') === 'real') {

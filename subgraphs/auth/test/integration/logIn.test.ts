@@ -18,7 +18,7 @@ describe('logIn', () => {
     expect(Date.now() - Date.parse(response.data!.logIn.user.lastLoginAt)).toBeLessThan(5000);
   });
 
-  test('a wrong password and an unknown email get the same answer, naming no field', async () => {
+  test('a wrong password and an unknown email get the same answer: UNAUTHENTICATED, naming no field', async () => {
     const user = await h.signUp();
     const wrongPassword = await h.logIn(user.email, 'wrong password 1');
     const unknownEmail = await h.logIn(uniqueEmail('nobody'), user.password);
@@ -26,14 +26,14 @@ describe('logIn', () => {
     for (const response of [wrongPassword, unknownEmail, absurdEmail]) {
       expect(response.data).toBeNull();
       expect(response.errors).toEqual([
-        expect.objectContaining({ message: 'Wrong email or password.', extensions: { code: 'BAD_USER_INPUT' } }),
+        expect.objectContaining({ message: 'Wrong email or password.', extensions: { code: 'UNAUTHENTICATED' } }),
       ]);
     }
   });
 
   test('after 5 wrong passwords the account is locked for 15 minutes, even for the right password', async () => {
     const user = await h.signUp();
-    for (let i = 0; i < 5; i++) expect(codeOf(await h.logIn(user.email, `wrong password ${i}`))).toBe('BAD_USER_INPUT');
+    for (let i = 0; i < 5; i++) expect(codeOf(await h.logIn(user.email, `wrong password ${i}`))).toBe('UNAUTHENTICATED');
     const locked = await h.logIn(user.email, user.password);
     expect(codeOf(locked)).toBe('RATE_LIMITED');
     expect(locked.errors![0].extensions!.retryAfter).toBeGreaterThan(890);
@@ -43,16 +43,16 @@ describe('logIn', () => {
 
   test('an unknown email is locked the same way, so the answer tells nothing', async () => {
     const email = uniqueEmail('ghost');
-    for (let i = 0; i < 5; i++) expect(codeOf(await h.logIn(email, `wrong password ${i}`))).toBe('BAD_USER_INPUT');
+    for (let i = 0; i < 5; i++) expect(codeOf(await h.logIn(email, `wrong password ${i}`))).toBe('UNAUTHENTICATED');
     const locked = await h.logIn(email, 'anything 1');
     expect(locked.errors![0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) } });
-    expect(locked.errors![0].message).toMatch(/Too many wrong passwords/);
+    expect(locked.errors![0].message).toMatch(/Too many wrong passwords or reset codes/);
   });
 
   test('concurrent guesses cannot get past the limit', async () => {
     const user = await h.signUp();
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => h.logIn(user.email, `parallel guess ${i}`)));
-    const checked = answers.filter((response) => codeOf(response) === 'BAD_USER_INPUT');
+    const checked = answers.filter((response) => codeOf(response) === 'UNAUTHENTICATED');
     expect(checked.length).toBeLessThanOrEqual(5);
     expect(answers.filter((response) => codeOf(response) === 'RATE_LIMITED')).toHaveLength(12 - checked.length);
   });
@@ -60,7 +60,7 @@ describe('logIn', () => {
   test('a suspended account hears FORBIDDEN only after the right password', async () => {
     const user = await h.signUp();
     expect((await suspend(user.id)).data).toEqual({ applyAccountStatus: true });
-    expect(codeOf(await h.logIn(user.email, 'wrong password 1'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await h.logIn(user.email, 'wrong password 1'))).toBe('UNAUTHENTICATED');
     const right = await h.logIn(user.email, user.password);
     expect(codeOf(right)).toBe('FORBIDDEN');
     expect(right.errors![0].message).toMatch(/suspended/);

@@ -75,33 +75,41 @@ describe('setUserRoles', () => {
 });
 
 describe('applyAccountStatus (internal)', () => {
-  test('a user may delete only themself; another status or user is FORBIDDEN', async () => {
-    const [user, other] = [await h.signUp(), await h.signUp()];
-    expect(codeOf(await h.call(APPLY, { id: other.id, status: 'DELETED' }, user.headers))).toBe('FORBIDDEN');
-    expect(codeOf(await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, user.headers))).toBe('FORBIDDEN');
-    expect((await h.call(APPLY, { id: user.id, status: 'DELETED' }, user.headers)).data).toEqual({ applyAccountStatus: true });
-    // Deleted: the token is refused, the email and password are gone, the address can sign up again.
+  test('only another service (router secret) may call it: an admin or the user themself is FORBIDDEN and nothing changes', async () => {
+    const user = await h.signUp();
+    for (const [headers, status] of [[user.headers, 'DELETED'], [admin.headers, 'SUSPENDED'], [admin.headers, 'DELETED']] as const) {
+      const refused = await h.call(APPLY, { id: user.id, status }, headers);
+      expect(refused.data).toBeNull();
+      expect(refused.errors![0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/setUserStatus or deleteAccount/) });
+    }
+    expect((await h.call(ENTITIES, users(user.id), user.headers)).status).toBe(200);
+    expect((await h.logIn(user.email, user.password)).errors).toBeUndefined();
+  });
+
+  test('deleting: the token is refused, the email and password are gone, the address can sign up again', async () => {
+    const user = await h.signUp();
+    expect((await h.call(APPLY, { id: user.id, status: 'DELETED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
     expect((await h.call(ENTITIES, users(user.id), user.headers)).status).toBe(401);
-    expect(codeOf(await h.logIn(user.email, user.password))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('UNAUTHENTICATED');
     expect((await h.call(ENTITIES, users(user.id), admin.headers)).data!._entities[0].email).toBeNull();
     await expect(h.signUp({ email: user.email })).resolves.toMatchObject({ email: user.email });
   });
 
-  test('an admin suspends (tokens refused at once, sign-in FORBIDDEN) and reactivates', async () => {
+  test('suspending refuses the tokens at once and sign-in with FORBIDDEN; ACTIVE lets the user back', async () => {
     const user = await h.signUp();
-    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, admin.headers)).data).toEqual({ applyAccountStatus: true });
+    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
     const refused = await h.call(ENTITIES, users(user.id), user.headers);
     expect(refused.status).toBe(401);
     expect(codeOf(await h.logIn(user.email, user.password))).toBe('FORBIDDEN');
-    expect((await h.call(APPLY, { id: user.id, status: 'ACTIVE' }, admin.headers)).data).toEqual({ applyAccountStatus: true });
+    expect((await h.call(APPLY, { id: user.id, status: 'ACTIVE' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
     const again = await h.logIn(user.email, user.password);
     expect(again.errors).toBeUndefined();
     expect((await h.call(ENTITIES, users(user.id), { authorization: `Bearer ${again.data!.logIn.accessToken}` })).status).toBe(200);
   });
 
-  test('another service (router secret, no token) may apply any status; an unknown user is NOT_FOUND', async () => {
-    const user = await h.signUp();
-    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
-    expect(codeOf(await h.call(APPLY, { id: '01234567-89ab-7def-8123-456789abcdef', status: 'ACTIVE' }, h.trusted))).toBe('NOT_FOUND');
+  test('an unknown user is NOT_FOUND', async () => {
+    for (const id of ['01234567-89ab-7def-8123-456789abcdef', 'nope']) {
+      expect(codeOf(await h.call(APPLY, { id, status: 'ACTIVE' }, h.trusted))).toBe('NOT_FOUND');
+    }
   });
 });

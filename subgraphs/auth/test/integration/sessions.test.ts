@@ -123,7 +123,7 @@ describe('changePassword', () => {
     expect(await accepted(user, user.accessToken)).toBe(true);
     expect(await accepted(other, other.accessToken)).toBe(false);
     expect(codeOf(await refresh(other.refreshToken))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await h.logIn(user.email, user.password))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('UNAUTHENTICATED');
     expect((await h.logIn(user.email, 'new password 2')).errors).toBeUndefined();
   });
 });

@@ -52,7 +52,7 @@ describe('signUp', () => {
     expect(refused.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'nickname' });
     expect(refused.errors![0].message).toMatch(/nickname/);
     // The account was rolled back: the same email signs up, and the earlier password was never stored.
-    expect(codeOf(await h.logIn(email, 'abcdefg1'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await h.logIn(email, 'abcdefg1'))).toBe('UNAUTHENTICATED');
     expect((await signUp({ email })).errors).toBeUndefined();
   });
 });
@@ -70,6 +70,6 @@ describe('signUp with the users subgraph down', () => {
     const response = await down.call(SIGN_UP, { input }, down.trusted);
     expect(codeOf(response)).toBe('SERVICE_UNAVAILABLE');
     expect(response.errors![0].message).toMatch(/users service did not answer.*Nothing was saved/);
-    expect(codeOf(await down.logIn(email, 'abcdefg1'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await down.logIn(email, 'abcdefg1'))).toBe('UNAUTHENTICATED');
   });
 });
