@@ -33,6 +33,13 @@ const config: CodegenConfig = {
       User: '../entities/User.entity#User',
       UserConnection: '../resolvers/mappers#UserConnectionParent',
     }),
+    ...subgraphTypes('chat', {
+      ChatRoom: '../entities/ChatRoom.entity#ChatRoom',
+      ChatRoomConnection: '../resolvers/mappers#ChatRoomConnectionParent',
+      Message: '../resolvers/mappers#MessageParent',
+      MessageConnection: '../resolvers/mappers#MessageConnectionParent',
+      User: '../resolvers/mappers#UserRef',
+    }),
   },
 };
 

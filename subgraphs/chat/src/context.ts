@@ -1,0 +1,37 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
+import { createLoaders, type Loaders } from './loaders';
+import type { RoomFeed } from './roomFeed';
+import type { UsersClient } from './usersClient';
+
+/** What the resolvers use besides the database; made once per server. */
+export interface ChatServices {
+  users: UsersClient;
+  feed: RoomFeed;
+}
+
+export interface Context {
+  /** A fork of the ORM's EntityManager for this request (or this subscription event) only. */
+  em: EntityManager;
+  viewer: Viewer | null;
+  /** The request carries the router secret (router or another service). */
+  trusted: boolean;
+  loaders: Loaders;
+  chat: ChatServices;
+}
+
+export function createContext(em: EntityManager, chat: ChatServices, identity: RequestIdentity): Context {
+  const fork = em.fork();
+  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork, identity.viewer), chat };
+}
+
+/**
+ * A subscription's context lives as long as the subscription: each event gets a fresh em and
+ * loaders, so nothing read for one event (a room's unreadCount, say) is served stale to the next.
+ */
+export function renewForEvent(context: Context, roomId: string): void {
+  context.em = context.em.fork();
+  context.loaders = createLoaders(context.em, context.viewer);
+  // Events reach only members (leaving ends the subscription), so the rules need no query per event.
+  context.loaders.isMember.prime(roomId, true);
+}

@@ -1,0 +1,6 @@
+import { ChatMember } from './ChatMember.entity';
+import { ChatRoom } from './ChatRoom.entity';
+import { Message } from './Message.entity';
+
+/** Every entity of this subgraph, listed explicitly for the ORM. */
+export const entities = [ChatRoom, ChatMember, Message];

@@ -1,0 +1,125 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isUuid, type Viewer } from '@dorandoran/service-kit';
+import { ChatMember } from './entities/ChatMember.entity';
+import { ChatRoom } from './entities/ChatRoom.entity';
+import { Message } from './entities/Message.entity';
+
+/** One page of a room's messages: the newest `last` before `beforeSeq` (all when null). */
+export interface MessagePageKey {
+  roomId: string;
+  last: number;
+  beforeSeq: number | null;
+}
+
+export interface Loaders {
+  roomById: DataLoader<string, ChatRoom | null>;
+  messageById: DataLoader<string, Message | null>;
+  /** Current members' user ids, in the order they joined. */
+  memberIdsByRoomId: DataLoader<string, string[]>;
+  lastMessageByRoomId: DataLoader<string, Message | null>;
+  /** Whether the viewer is a current member (false for anonymous callers). */
+  isMember: DataLoader<string, boolean>;
+  /** Messages others sent after the viewer's read mark. */
+  unreadCountByRoomId: DataLoader<string, number>;
+  /** Up to `last + 1` messages, newest first (the extra one tells whether there are more). */
+  messagePage: DataLoader<MessagePageKey, Message[], string>;
+}
+
+/** seq is a PostgreSQL integer. */
+const MAX_SEQ = 2 ** 31 - 1;
+
+/** A PostgreSQL array literal of ids, for `= any(?::uuid[])`; only UUIDs get this far. */
+const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+
+/** Keys that are not UUIDs cannot match, and would make PostgreSQL reject the whole batch. */
+function batch<V>(load: (ids: string[]) => Promise<Map<string, V>>, missing: V) {
+  return async (keys: readonly string[]): Promise<V[]> => {
+    const valid = [...new Set(keys.filter(isUuid))];
+    const found = valid.length ? await load(valid) : new Map<string, V>();
+    return keys.map((key) => (found.has(key) ? found.get(key)! : missing));
+  };
+}
+
+const byKey = <T, K>(items: T[], key: (item: T) => K) => new Map(items.map((item) => [key(item), item]));
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+/** Per-request loaders: a constant number of SQL statements per batch, results in key order. */
+export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders {
+  const viewerId = viewer?.userId;
+  return {
+    roomById: new DataLoader(batch(async (ids) => byKey(await em.find(ChatRoom, { id: { $in: ids } }), (room) => room.id), null)),
+
+    messageById: new DataLoader(batch(async (ids) => byKey(await em.find(Message, { id: { $in: ids } }), (message) => message.id), null)),
+
+    memberIdsByRoomId: new DataLoader(
+      batch(async (ids) => {
+        const members = await em.find(ChatMember, { room: { $in: ids }, leftAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+        const grouped = groupBy(members, (member) => member.room.id);
+        return new Map([...grouped].map(([roomId, list]) => [roomId, list.map((member) => member.userId)]));
+      }, []),
+    ),
+
+    lastMessageByRoomId: new DataLoader(
+      batch(async (ids) => {
+        const rows = await em.execute(
+          'select m.* from chat_rooms r join chat_messages m on m.room_id = r.id and m.seq = r.last_seq where r.id = any(?::uuid[])',
+          [uuidArray(ids)],
+        );
+        return byKey(rows.map((row) => em.map(Message, row)), (message) => message.roomId);
+      }, null),
+    ),
+
+    isMember: new DataLoader(
+      batch(async (ids) => {
+        if (!viewerId) return new Map();
+        const members = await em.find(ChatMember, { room: { $in: ids }, userId: viewerId, leftAt: null });
+        return new Map(members.map((member) => [member.room.id, true]));
+      }, false),
+    ),
+
+    unreadCountByRoomId: new DataLoader(
+      batch(async (ids) => {
+        if (!viewerId) return new Map();
+        const rows: { room_id: string; unread: number }[] = await em.execute(
+          `select m.room_id, count(*)::int as unread from chat_messages m
+           join chat_members cm on cm.room_id = m.room_id and cm.user_id = ? and cm.left_at is null
+           where m.room_id = any(?::uuid[]) and m.seq > cm.last_read_seq and m.sender_id <> ?
+           group by m.room_id`,
+          [viewerId, uuidArray(ids), viewerId],
+        );
+        return new Map(rows.map((row) => [row.room_id, row.unread]));
+      }, 0),
+    ),
+
+    messagePage: new DataLoader(
+      async (keys) => {
+        // Keys asking for the same page shape share one statement: one per shape, not per room.
+        const pages = new Map<string, Message[]>();
+        for (const group of groupBy([...keys], (key) => `${key.last}:${key.beforeSeq}`).values()) {
+          const { last, beforeSeq } = group[0];
+          const ids = [...new Set(group.map((key) => key.roomId).filter(isUuid))];
+          if (!ids.length) continue;
+          const rows = await em.execute(
+            `select m.* from unnest(?::uuid[]) as r(id) cross join lateral (
+               select * from chat_messages where room_id = r.id and seq < ? order by seq desc limit ?
+             ) m order by m.room_id, m.seq desc`,
+            [uuidArray(ids), beforeSeq ?? MAX_SEQ + 1, last + 1],
+          );
+          for (const [roomId, list] of groupBy(rows.map((row) => em.map(Message, row)), (message) => message.roomId)) {
+            pages.set(`${roomId}:${last}:${beforeSeq}`, list);
+          }
+        }
+        return keys.map((key) => pages.get(pageKey(key)) ?? []);
+      },
+      { cacheKeyFn: (key) => pageKey(key) },
+    ),
+  };
+}
+
+const pageKey = (key: MessagePageKey) => `${key.roomId}:${key.last}:${key.beforeSeq}`;

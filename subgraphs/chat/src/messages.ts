@@ -1,0 +1,66 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, isUuid, notFound } from '@dorandoran/service-kit';
+import type { SendMessageInput } from './__generated__/resolvers-types';
+import { ChatMember } from './entities/ChatMember.entity';
+import { ChatRoom } from './entities/ChatRoom.entity';
+import { Message } from './entities/Message.entity';
+import type { RoomFeed } from './roomFeed';
+
+export const MAX_TEXT_LENGTH = 4000;
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
+
+function cleanText(value: string): string {
+  const text = value.trim();
+  const length = [...text].length;
+  if (length < 1 || length > MAX_TEXT_LENGTH) {
+    throw badUserInput('text', `A message needs 1 to ${MAX_TEXT_LENGTH} characters after trimming; this one has ${length}.`);
+  }
+  return text;
+}
+
+function cleanClientMessageId(value: string): string {
+  if (value.length < 1 || value.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
+    throw badUserInput('clientMessageId', `clientMessageId must be 1 to ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters, e.g. a UUID made once per message.`);
+  }
+  return value;
+}
+
+/**
+ * Saves the message with the room's next sequence number and publishes it once committed.
+ * A send with a clientMessageId the sender already used in the room returns that first message,
+ * also when the retries race each other (the unique key decides, and the losers read the winner).
+ */
+export async function sendMessage(em: EntityManager, feed: RoomFeed, senderId: string, input: SendMessageInput): Promise<Message> {
+  const text = cleanText(input.text);
+  const key = { room: input.roomId, senderId, clientMessageId: cleanClientMessageId(input.clientMessageId) };
+  const earlier = await em.findOne(Message, key);
+  if (earlier) return earlier;
+  let message: Message;
+  try {
+    message = await em.transactional(async (tx) => {
+      const sentAt = new Date();
+      // The row lock taken here orders concurrent sends to the room until this transaction ends.
+      const [{ last_seq: seq }] = await tx.execute<{ last_seq: number }[]>(
+        'update chat_rooms set last_seq = last_seq + 1, last_activity_at = ?, updated_at = ? where id = ? returning last_seq',
+        [sentAt, sentAt, input.roomId],
+      );
+      const created = new Message(tx.getReference(ChatRoom, input.roomId), senderId, seq, text, key.clientMessageId);
+      created.createdAt = sentAt;
+      tx.persist(created);
+      return created;
+    });
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    return em.fork().findOneOrFail(Message, key);
+  }
+  await feed.messageAdded(message);
+  return message;
+}
+
+/** Moves the member's read mark up to the message; an older message than the mark changes nothing. */
+export async function markRoomRead(em: EntityManager, userId: string, roomId: string, messageId: string): Promise<void> {
+  const message = isUuid(messageId) ? await em.findOne(Message, { id: messageId, room: roomId }) : null;
+  if (!message) throw notFound('Message', messageId);
+  await em.nativeUpdate(ChatMember, { room: roomId, userId, leftAt: null, lastReadSeq: { $lt: message.seq } }, { lastReadSeq: message.seq });
+}

@@ -1,0 +1,31 @@
+import { allow, deny, shield } from 'graphql-shield';
+import { forbidden } from '@dorandoran/service-kit';
+import { canUseRoom, isAuthenticated, isMessageRoomMember, isRoomMember, isSelf } from './rules';
+
+export const permissions = shield(
+  {
+    Query: {
+      '*': deny,
+      chatRooms: isAuthenticated,
+      chatRoom: canUseRoom((args) => args.id),
+      _service: allow,
+      _entities: allow,
+    },
+    Mutation: {
+      '*': deny,
+      createChatRoom: isAuthenticated,
+      sendMessage: canUseRoom((args) => args.input.roomId),
+      markRoomRead: canUseRoom((args) => args.roomId),
+      leaveChatRoom: canUseRoom((args) => args.roomId),
+    },
+    // messageAdded has no `resolve`, so shield wraps `subscribe`: a refusal fails that operation only.
+    Subscription: {
+      '*': deny,
+      messageAdded: canUseRoom((args) => args.roomId),
+    },
+    ChatRoom: isRoomMember,
+    Message: isMessageRoomMember,
+    User: { chatRooms: isSelf },
+  },
+  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
+);

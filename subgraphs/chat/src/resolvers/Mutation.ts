@@ -1,0 +1,19 @@
+import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { markRoomRead, sendMessage } from '../messages';
+import { createChatRoom, leaveChatRoom } from '../rooms';
+
+export const Mutation: MutationResolvers = {
+  createChatRoom: (_parent, { input }, { em, viewer, chat }) => createChatRoom(em, chat.users, viewer!.userId, input),
+
+  sendMessage: (_parent, { input }, { em, viewer, chat }) => sendMessage(em, chat.feed, viewer!.userId, input),
+
+  async markRoomRead(_parent, { roomId, messageId }, { em, viewer, loaders }) {
+    await markRoomRead(em, viewer!.userId, roomId, messageId);
+    return (await loaders.roomById.load(roomId))!;
+  },
+
+  async leaveChatRoom(_parent, { roomId }, { em, viewer, chat }) {
+    await leaveChatRoom(em, chat.feed, roomId, viewer!.userId);
+    return true;
+  },
+};

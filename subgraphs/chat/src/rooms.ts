@@ -1,0 +1,118 @@
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, isUuid } from '@dorandoran/service-kit';
+import type { CreateChatRoomInput } from './__generated__/resolvers-types';
+import { ChatMember } from './entities/ChatMember.entity';
+import { ChatRoom } from './entities/ChatRoom.entity';
+import type { Loaders } from './loaders';
+import { decodeRoomCursor, pageSize } from './pagination';
+import type { ChatRoomConnectionParent } from './resolvers/mappers';
+import type { RoomFeed } from './roomFeed';
+import type { UsersClient } from './usersClient';
+
+export const MAX_GROUP_MEMBERS = 100;
+export const MAX_TITLE_LENGTH = 100;
+
+/**
+ * Creates a room with the creator as a member. A DIRECT room is one per pair: asking again, even
+ * concurrently, returns the pair's room. New members are checked with users first; nothing is
+ * written when one is unknown or not active, or when users cannot answer.
+ */
+export async function createChatRoom(em: EntityManager, users: UsersClient, creatorId: string, input: CreateChatRoomInput): Promise<ChatRoom> {
+  const others = otherMembers(creatorId, input.memberIds);
+  return input.kind === 'DIRECT'
+    ? openDirectRoom(em, users, creatorId, others, input.title)
+    : createGroupRoom(em, users, creatorId, others, input.title);
+}
+
+function otherMembers(creatorId: string, memberIds: readonly string[]): string[] {
+  const invalid = memberIds.find((id) => !isUuid(id));
+  if (invalid !== undefined) throw badUserInput('memberIds', `"${invalid}" is not a user id; memberIds takes the ids of users.`);
+  return [...new Set(memberIds.map((id) => id.toLowerCase()))].filter((id) => id !== creatorId.toLowerCase());
+}
+
+async function openDirectRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null) {
+  if (others.length !== 1) {
+    throw badUserInput('memberIds', `A DIRECT room is for you and exactly one other person; memberIds names ${others.length} others.`);
+  }
+  if (title?.trim()) throw badUserInput('title', 'A DIRECT room has no title; leave title out, or create a GROUP room.');
+  const directKey = [creatorId, others[0]].sort().join(':');
+  const existing = await em.findOne(ChatRoom, { directKey });
+  if (existing) return reopen(em, existing, creatorId);
+  await requireActiveUsers(users, others);
+  try {
+    return await insertRoom(em, new ChatRoom('DIRECT', creatorId), { directKey }, others);
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    // A concurrent request made this pair's room first: that one is the pair's room.
+    return reopen(em, await em.fork().findOneOrFail(ChatRoom, { directKey }), creatorId);
+  }
+}
+
+async function createGroupRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null) {
+  const cleanTitle = title?.trim() ?? '';
+  const length = [...cleanTitle].length;
+  if (length < 1 || length > MAX_TITLE_LENGTH) {
+    throw badUserInput('title', `A GROUP room needs a title of 1 to ${MAX_TITLE_LENGTH} characters; this one has ${length}.`);
+  }
+  if (others.length < 1) throw badUserInput('memberIds', 'A GROUP room needs at least one other member in memberIds.');
+  if (others.length + 1 > MAX_GROUP_MEMBERS) {
+    throw badUserInput('memberIds', `A GROUP room has at most ${MAX_GROUP_MEMBERS} members including you; memberIds names ${others.length} others.`);
+  }
+  await requireActiveUsers(users, others);
+  return insertRoom(em, new ChatRoom('GROUP', creatorId), { title: cleanTitle }, others);
+}
+
+async function requireActiveUsers(users: UsersClient, ids: string[]): Promise<void> {
+  const found = await users.find(ids);
+  for (const id of ids) {
+    const user = found.get(id);
+    if (!user) throw badUserInput('memberIds', `There is no user with id "${id}"; check memberIds.`);
+    if (user.status !== 'ACTIVE') {
+      throw badUserInput('memberIds', `User "${id}" is ${user.status.toLowerCase()} and cannot be added to a chat room.`);
+    }
+  }
+}
+
+function insertRoom(em: EntityManager, room: ChatRoom, fields: Partial<Pick<ChatRoom, 'title' | 'directKey'>>, others: string[]): Promise<ChatRoom> {
+  Object.assign(room, fields);
+  return em.transactional(async (tx) => {
+    tx.persist(room);
+    for (const userId of [room.createdBy, ...others]) tx.persist(new ChatMember(room, userId));
+    return room;
+  });
+}
+
+/** The one who left a DIRECT room comes back to it with history and read mark; nobody else is re-added. */
+async function reopen(em: EntityManager, room: ChatRoom, userId: string): Promise<ChatRoom> {
+  await em.nativeUpdate(ChatMember, { room, userId, leftAt: { $ne: null } }, { leftAt: null });
+  return room;
+}
+
+/** Ends the membership (the messages stay) and ends the member's live subscriptions to the room. */
+export async function leaveChatRoom(em: EntityManager, feed: RoomFeed, roomId: string, userId: string): Promise<void> {
+  const left = await em.nativeUpdate(ChatMember, { room: roomId, userId, leftAt: null }, { leftAt: new Date() });
+  if (left) await feed.memberLeft(roomId, userId);
+}
+
+/**
+ * A user's current rooms, latest activity first. Only the user themself lists them (permissions),
+ * so the rooms are marked as the viewer's in the loaders and the membership rule needs no query.
+ */
+export async function listRooms(
+  em: EntityManager,
+  loaders: Loaders,
+  userId: string,
+  first: number | null | undefined,
+  after: string | null | undefined,
+): Promise<ChatRoomConnectionParent> {
+  const size = pageSize(first, 'first', 20);
+  const where: FilterQuery<ChatRoom> = { members: { userId, leftAt: null } };
+  if (after) {
+    const { lastActivityAt, id } = decodeRoomCursor(after);
+    where.$or = [{ lastActivityAt: { $lt: lastActivityAt } }, { lastActivityAt, id: { $lt: id } }];
+  }
+  const rows = await em.find(ChatRoom, where, { orderBy: { lastActivityAt: 'desc', id: 'desc' }, limit: size + 1 });
+  for (const room of rows) loaders.isMember.prime(room.id, true);
+  return { rooms: rows.slice(0, size), hasNextPage: rows.length > size, hasPreviousPage: Boolean(after) };
+}

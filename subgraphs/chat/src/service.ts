@@ -1,0 +1,68 @@
+import {
+  createLogger,
+  createPubSub,
+  createTokenVerifier,
+  databaseTarget,
+  loadRouterSecret,
+  openDatabase,
+  remoteKeys,
+  type DatabaseTarget,
+  type Logger,
+  type RevocationStore,
+  type RunningService,
+} from '@dorandoran/service-kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ChatConfig } from './config';
+import { entities } from './entities';
+import { migrations } from './migrations';
+import { createRoomFeed } from './roomFeed';
+import { createChatServer } from './server';
+import { createUsersClient } from './usersClient';
+
+export interface ChatDeps {
+  revocations: RevocationStore;
+  logger?: Logger;
+  /** Overrides where data lives (tests). */
+  database?: DatabaseTarget;
+}
+
+/** Opens and migrates the chat database, then serves the subgraph (HTTP and graphql-ws) on config.port. */
+export async function startChatService(config: ChatConfig, deps: ChatDeps): Promise<RunningService> {
+  const logger = deps.logger ?? createLogger('chat', config.logLevel);
+  const database = await openDatabase({
+    service: 'chat',
+    entities,
+    migrations,
+    logger,
+    ...(deps.database ?? databaseTarget(config)),
+  });
+  const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
+  const pubsub = createPubSub(config.redisUrl, logger);
+  const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
+  const server = await createChatServer({
+    em: database.orm.em as EntityManager,
+    verifier: createTokenVerifier({
+      keys: remoteKeys(config.jwksUrl),
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      revocations: deps.revocations,
+    }),
+    routerSecret,
+    chat: { users, feed: createRoomFeed(pubsub, logger) },
+    logger,
+    mode: config.mode,
+  });
+  const port = await server.listen(config.port);
+  logger.info({ port }, 'chat subgraph listening');
+  return {
+    name: 'chat',
+    port,
+    url: `http://localhost:${port}/graphql`,
+    async close() {
+      await server.close();
+      users.close();
+      await pubsub.close();
+      await database.close();
+    },
+  };
+}
