@@ -37,7 +37,7 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
   const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
   const subgraphUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
   const dataSource = (name: string, url: string) =>
-    new AuthenticatedDataSource({ url: subgraphUrl(name, url), routerSecret, timeoutMs: config.subgraphTimeoutMs });
+    new AuthenticatedDataSource({ name, url: subgraphUrl(name, url), routerSecret, timeoutMs: config.subgraphTimeoutMs });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,

@@ -11,6 +11,8 @@ import { loadAuthConfig } from '../../subgraphs/auth/src/config';
 import { startAuthService } from '../../subgraphs/auth/src/service';
 import { loadUsersConfig } from '../../subgraphs/users/src/config';
 import { startUsersService } from '../../subgraphs/users/src/service';
+import { loadChatConfig } from '../../subgraphs/chat/src/config';
+import { startChatService } from '../../subgraphs/chat/src/service';
 import { loadRouterConfig } from '../../gateway/src/config';
 import { startRouterService } from '../../gateway/src/service';
 import type { Mailer } from '../../subgraphs/auth/src/mailer';
@@ -26,20 +28,30 @@ export interface Stack {
   routerUrl: string;
   authUrl: string;
   usersUrl: string;
+  chatUrl: string;
   routerSecret: string;
   /** Mail the auth subgraph sent (password reset codes). */
   mail: SentMail[];
   env: Record<string, string>;
-  services: Record<'auth' | 'users' | 'router', RunningService>;
+  services: Record<ServiceName | 'router', RunningService>;
   /** Makes the account with this email an administrator, as `npm run admin:create` does. */
   grantAdmin(email: string): Promise<void>;
-  stopService(name: 'auth' | 'users'): Promise<void>;
+  stopService(name: ServiceName): Promise<void>;
+  /**
+   * Another chat instance on the first one's database (real PostgreSQL only: an in-memory PGlite
+   * cannot be shared), as a second machine would run it. Closed with the stack.
+   */
+  startChat(): Promise<RunningService>;
+  /** Another router instance; `env` may point it elsewhere (CHAT_URL, say). Closed with the stack. */
+  startRouter(env?: Record<string, string>): Promise<RunningService>;
   close(): Promise<void>;
 }
 
+type ServiceName = 'auth' | 'users' | 'chat';
+
 /** Starts auth, users and the router as real HTTP servers on free ports, each on its own fresh database. */
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [authPort, usersPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const [authPort, usersPort, chatPort, routerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-test-'));
   const routerSecret = randomBytes(24).toString('base64url');
   const env: Record<string, string> = {
@@ -48,9 +60,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     ROUTER_SECRET: routerSecret,
     AUTH_PORT: String(authPort),
     USERS_PORT: String(usersPort),
+    CHAT_PORT: String(chatPort),
     ROUTER_PORT: String(routerPort),
     AUTH_URL: `http://127.0.0.1:${authPort}/graphql`,
     USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
+    CHAT_URL: `http://127.0.0.1:${chatPort}/graphql`,
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
@@ -68,16 +82,25 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     database: testDatabase('auth'),
   });
   const users = await startUsersService(loadUsersConfig(env), { revocations: revocations.store, logger, database: testDatabase('users') });
+  const chatDatabase = testDatabase('chat');
+  const chat = await startChatService(loadChatConfig(env), { revocations: revocations.store, logger, database: chatDatabase });
   const router = await startRouterService(loadRouterConfig(env), { revocations: revocations.store, logger });
-  const open = new Map<string, RunningService>([['router', router], ['users', users], ['auth', auth]]);
+  const open = new Map<string, RunningService>([['router', router], ['chat', chat], ['users', users], ['auth', auth]]);
+  const extra: RunningService[] = [];
+  const startExtra = async (start: Promise<RunningService>) => {
+    const service = await start;
+    extra.push(service);
+    return service;
+  };
   return {
     routerUrl: router.url,
     authUrl: auth.url,
     usersUrl: users.url,
+    chatUrl: chat.url,
     routerSecret,
     mail,
     env,
-    services: { auth, users, router },
+    services: { auth, users, chat, router },
     async grantAdmin(email) {
       const result = await auth.grantAdmin(email);
       if (result !== 'granted' && result !== 'already admin') throw new Error(`could not make ${email} an admin: ${result}`);
@@ -86,7 +109,17 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       await open.get(name)?.close();
       open.delete(name);
     },
+    async startChat() {
+      if (!chatDatabase.databaseUrl) throw new Error('a second chat instance needs DATABASE_URL (PostgreSQL)');
+      const config = loadChatConfig({ ...env, CHAT_PORT: String(await freePort()) });
+      return startExtra(startChatService(config, { revocations: revocations.store, logger, database: { ...chatDatabase, dropOnClose: false } }));
+    },
+    async startRouter(overrides = {}) {
+      const config = loadRouterConfig({ ...env, ROUTER_PORT: String(await freePort()), ...overrides });
+      return startExtra(startRouterService(config, { revocations: revocations.store, logger }));
+    },
     async close() {
+      for (const service of extra.splice(0).reverse()) await service.close();
       for (const service of open.values()) await service.close();
       open.clear();
       await revocations.close();

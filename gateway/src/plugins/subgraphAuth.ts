@@ -1,9 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { ROUTER_SECRET_HEADER } from '@dorandoran/service-kit';
+import { ROUTER_SECRET_HEADER, serviceUnavailable } from '@dorandoran/service-kit';
 import type { RouterContext } from '../context';
 
 export interface SubgraphAuthOptions {
+  /** The subgraph's name, for errors that say which service is missing. */
+  name: string;
   url: string;
   /** Sent to every subgraph so that it knows the request passed the router. */
   routerSecret: string;
@@ -17,12 +19,16 @@ export interface SubgraphAuthOptions {
  */
 export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly routerSecret: string;
+  private readonly name: string;
+  private readonly timeoutMs: number;
 
   constructor(options: SubgraphAuthOptions) {
     // Node's fetch keeps connections alive per origin; the timeout bounds each fetch.
     const fetcher: Fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) } as RequestInit);
     super({ url: options.url, fetcher });
     this.routerSecret = options.routerSecret;
+    this.name = options.name;
+    this.timeoutMs = options.timeoutMs;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -30,5 +36,15 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
     if (!context || !('requestId' in context)) return; // the gateway's own health checks
     request.http?.headers.set('x-request-id', context.requestId);
     if (context.viewer) request.http?.headers.set('authorization', context.viewer.authorization);
+  }
+
+  /**
+   * No response at all (refused, reset, timed out) means the subgraph is down or overloaded: the
+   * client gets SERVICE_UNAVAILABLE naming it, not an internal error with the subgraph's address.
+   */
+  override didEncounterError(error: Error, _request: unknown, response?: unknown): never {
+    if (response) throw error;
+    const reason = error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is not reachable';
+    throw serviceUnavailable(`The ${this.name} service ${reason}; try again shortly.`);
   }
 }

@@ -3,12 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { createLogger, createMemoryRevocationStore, type DatabaseTarget, type RunningService } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
+import { health } from '../../../../test/support/ws';
 import { loadUsersConfig } from '../../../users/src/config';
 import { startUsersService } from '../../../users/src/service';
 import { loadChatConfig } from '../../src/config';
@@ -103,23 +102,9 @@ export async function startHarness(): Promise<ChatHarness> {
   };
 }
 
-/** A graphql-ws client straight to a subgraph, as the router (or a test) opens one. */
-export function wsClient(httpUrl: string, connectionParams: Record<string, string>): Client {
-  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0 });
-}
-
 /** Active subscriptions, from the subgraph's /health. */
 export async function activeSubscriptions(httpUrl: string): Promise<number> {
-  const response = await fetch(httpUrl.replace(/\/graphql$/, '/health'));
-  return ((await response.json()) as { subscriptions: number }).subscriptions;
-}
-
-export async function eventually(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return (await health<{ subscriptions: number }>(httpUrl)).subscriptions;
 }
 
 export const CREATE_ROOM = 'mutation($input: CreateChatRoomInput!) { createChatRoom(input: $input) { id kind title members { id } } }';

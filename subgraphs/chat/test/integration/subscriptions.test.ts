@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { activeSubscriptions, createRoom, eventually, send, startHarness, trusted, wsClient, type ChatHarness, type Person } from '../helpers/harness';
+import { eventually, within, wsClient } from '../../../../test/support/ws';
+import { activeSubscriptions, createRoom, send, startHarness, trusted, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;
 let alice: Person;
@@ -31,16 +32,6 @@ async function subscribe(url: string, person: Person | null, roomId: string) {
   const first = events.next();
   await Promise.race([eventually(async () => (await activeSubscriptions(url)) > before, 'subscription live'), first]);
   return { events, first };
-}
-
-async function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('Connect', () => {
