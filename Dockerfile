@@ -5,6 +5,7 @@ COPY package.json package-lock.json .npmrc ./
 COPY packages/service-kit/package.json packages/service-kit/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/users/package.json subgraphs/users/
+COPY subgraphs/chat/package.json subgraphs/chat/
 COPY gateway/package.json gateway/
 COPY rover/package.json rover/
 RUN npm ci --no-audit --no-fund
