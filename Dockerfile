@@ -6,6 +6,7 @@ COPY packages/service-kit/package.json packages/service-kit/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/chat/package.json subgraphs/chat/
+COPY subgraphs/store/package.json subgraphs/store/
 COPY gateway/package.json gateway/
 COPY rover/package.json rover/
 RUN npm ci --no-audit --no-fund

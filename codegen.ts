@@ -40,6 +40,16 @@ const config: CodegenConfig = {
       MessageConnection: '../resolvers/mappers#MessageConnectionParent',
       User: '../resolvers/mappers#UserRef',
     }),
+    ...subgraphTypes('store', {
+      Product: '../entities/Product.entity#Product',
+      ProductConnection: '../resolvers/mappers#ProductConnectionParent',
+      Order: '../resolvers/mappers#OrderParent',
+      OrderConnection: '../resolvers/mappers#OrderConnectionParent',
+      OrderItem: '../entities/OrderItem.entity#OrderItem',
+      OrderStatusChange: '../entities/OrderStatusChange.entity#OrderStatusChange',
+      Payment: '../entities/Payment.entity#Payment',
+      User: '../resolvers/mappers#UserRef',
+    }),
   },
 };
 

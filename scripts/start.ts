@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole supergraph in one process — auth, users, chat and the router on their ports,
+ * `npm start`: the whole supergraph in one process — auth, users, chat, store and the router on their ports,
  * sharing one revocation store (Redis when REDIS_URL is set, in-process otherwise).
  */
 import { createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
@@ -9,6 +9,8 @@ import { loadUsersConfig } from '../subgraphs/users/src/config';
 import { startUsersService } from '../subgraphs/users/src/service';
 import { loadChatConfig } from '../subgraphs/chat/src/config';
 import { startChatService } from '../subgraphs/chat/src/service';
+import { loadStoreConfig } from '../subgraphs/store/src/config';
+import { startStoreService } from '../subgraphs/store/src/service';
 import { loadRouterConfig } from '../gateway/src/config';
 import { startRouterService } from '../gateway/src/service';
 
@@ -17,6 +19,7 @@ async function main() {
     auth: loadAuthConfig(process.env),
     users: loadUsersConfig(process.env),
     chat: loadChatConfig(process.env),
+    store: loadStoreConfig(process.env),
     router: loadRouterConfig(process.env),
   };
   const logger = createLogger('dorandoran', configs.router.logLevel);
@@ -31,6 +34,7 @@ async function main() {
     started.push(await startAuthService(configs.auth, { ...deps, logger: logger.child({ service: 'auth' }) }));
     started.push(await startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }));
     started.push(await startChatService(configs.chat, { ...deps, logger: logger.child({ service: 'chat' }) }));
+    started.push(await startStoreService(configs.store, { ...deps, logger: logger.child({ service: 'store' }) }));
     started.push(await startRouterService(configs.router, { ...deps, logger: logger.child({ service: 'router' }) }));
   } catch (error) {
     await stopAll();

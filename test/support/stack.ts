@@ -13,6 +13,9 @@ import { loadUsersConfig } from '../../subgraphs/users/src/config';
 import { startUsersService } from '../../subgraphs/users/src/service';
 import { loadChatConfig } from '../../subgraphs/chat/src/config';
 import { startChatService } from '../../subgraphs/chat/src/service';
+import { loadStoreConfig } from '../../subgraphs/store/src/config';
+import { startStoreService, type RunningStore } from '../../subgraphs/store/src/service';
+import { createSandboxProvider, type SandboxProvider } from '../../subgraphs/store/src/payments';
 import { loadRouterConfig } from '../../gateway/src/config';
 import { startRouterService } from '../../gateway/src/service';
 import type { Mailer } from '../../subgraphs/auth/src/mailer';
@@ -29,11 +32,14 @@ export interface Stack {
   authUrl: string;
   usersUrl: string;
   chatUrl: string;
+  storeUrl: string;
+  /** The payment provider store uses: the sandbox, whose charges and refunds tests count. */
+  payments: SandboxProvider;
   routerSecret: string;
   /** Mail the auth subgraph sent (password reset codes). */
   mail: SentMail[];
   env: Record<string, string>;
-  services: Record<ServiceName | 'router', RunningService>;
+  services: Record<Exclude<ServiceName, 'store'> | 'router', RunningService> & { store: RunningStore };
   /** Makes the account with this email an administrator, as `npm run admin:create` does. */
   grantAdmin(email: string): Promise<void>;
   stopService(name: ServiceName): Promise<void>;
@@ -47,11 +53,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-type ServiceName = 'auth' | 'users' | 'chat';
+type ServiceName = 'auth' | 'users' | 'chat' | 'store';
 
-/** Starts auth, users and the router as real HTTP servers on free ports, each on its own fresh database. */
+/** Starts auth, users, chat, store and the router as real HTTP servers on free ports, each on its own fresh database. */
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [authPort, usersPort, chatPort, routerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [authPort, usersPort, chatPort, storePort, routerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-test-'));
   const routerSecret = randomBytes(24).toString('base64url');
   const env: Record<string, string> = {
@@ -61,10 +67,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     AUTH_PORT: String(authPort),
     USERS_PORT: String(usersPort),
     CHAT_PORT: String(chatPort),
+    STORE_PORT: String(storePort),
     ROUTER_PORT: String(routerPort),
     AUTH_URL: `http://127.0.0.1:${authPort}/graphql`,
     USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
     CHAT_URL: `http://127.0.0.1:${chatPort}/graphql`,
+    STORE_URL: `http://127.0.0.1:${storePort}/graphql`,
+    PAYMENT_TIMEOUT_MS: '500',
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
@@ -84,8 +93,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const users = await startUsersService(loadUsersConfig(env), { revocations: revocations.store, logger, database: testDatabase('users') });
   const chatDatabase = testDatabase('chat');
   const chat = await startChatService(loadChatConfig(env), { revocations: revocations.store, logger, database: chatDatabase });
+  const payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
+  const store = await startStoreService(loadStoreConfig(env), { revocations: revocations.store, logger, database: testDatabase('store'), paymentProvider: payments });
   const router = await startRouterService(loadRouterConfig(env), { revocations: revocations.store, logger });
-  const open = new Map<string, RunningService>([['router', router], ['chat', chat], ['users', users], ['auth', auth]]);
+  const open = new Map<string, RunningService>([['router', router], ['store', store], ['chat', chat], ['users', users], ['auth', auth]]);
   const extra: RunningService[] = [];
   const startExtra = async (start: Promise<RunningService>) => {
     const service = await start;
@@ -97,10 +108,12 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     authUrl: auth.url,
     usersUrl: users.url,
     chatUrl: chat.url,
+    storeUrl: store.url,
+    payments,
     routerSecret,
     mail,
     env,
-    services: { auth, users, chat, router },
+    services: { auth, users, chat, store, router },
     async grantAdmin(email) {
       const result = await auth.grantAdmin(email);
       if (result !== 'granted' && result !== 'already admin') throw new Error(`could not make ${email} an admin: ${result}`);

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './cursors';
 export * from './database';
 export * from './entities';
 export * from './errors';

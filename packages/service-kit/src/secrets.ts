@@ -7,9 +7,13 @@ import path from 'node:path';
  * (@inaccessible) fields. Configured in production; for local runs it is
  * made once under the data folder and shared by every process started from this checkout.
  */
-export async function loadRouterSecret(configured: string | undefined, dataDir: string): Promise<string> {
+export const loadRouterSecret = (configured: string | undefined, dataDir: string): Promise<string> =>
+  loadLocalSecret('router-secret', configured, dataDir);
+
+/** A configured secret, or for local runs one made on first start and kept in `<dataDir>/<name>` (mode 600). */
+export async function loadLocalSecret(name: string, configured: string | undefined, dataDir: string): Promise<string> {
   if (configured) return configured;
-  const file = path.resolve(dataDir, 'router-secret');
+  const file = path.resolve(dataDir, name);
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (error) {

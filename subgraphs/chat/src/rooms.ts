@@ -1,11 +1,11 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, isUuid } from '@dorandoran/service-kit';
+import { badUserInput, isUuid, pageSize } from '@dorandoran/service-kit';
 import type { CreateChatRoomInput } from './__generated__/resolvers-types';
 import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
 import type { Loaders } from './loaders';
-import { decodeRoomCursor, pageSize } from './pagination';
+import { decodeRoomCursor } from './pagination';
 import type { ChatRoomConnectionParent } from './resolvers/mappers';
 import type { RoomFeed } from './roomFeed';
 import type { UsersClient } from './usersClient';

@@ -1,5 +1,6 @@
 import type { ChatRoomResolvers } from '../__generated__/resolvers-types';
-import { decodeMessageCursor, pageSize } from '../pagination';
+import { pageSize } from '@dorandoran/service-kit';
+import { decodeMessageCursor } from '../pagination';
 
 export const ChatRoom: ChatRoomResolvers = {
   __resolveReference: ({ id }, { loaders }) => loaders.roomById.load(id),

@@ -1,7 +1,8 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { User } from '../entities/User.entity';
-import { decodeCursor, pageSize } from '../pagination';
+import { pageSize } from '@dorandoran/service-kit';
+import { decodeCursor } from '../pagination';
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
@@ -11,7 +12,7 @@ export const Query: QueryResolvers = {
   user: (_parent, { id }, { loaders }) => loaders.userById.load(id),
 
   async users(_parent, { first, after, search, status }, { em }) {
-    const size = pageSize(first);
+    const size = pageSize(first, 'first');
     const where: FilterQuery<User> = {};
     if (status) where.status = status;
     const term = search?.trim();

@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
+import { createLoaders, type Loaders } from './loaders';
+import type { Checkout } from './checkout';
+
+/** What the resolvers use besides the database; made once per server. */
+export interface StoreServices {
+  /** Payments, refunds and the order feed. */
+  checkout: Checkout;
+}
+
+export interface Context {
+  /** A fork of the ORM's EntityManager for this request (or this subscription event) only. */
+  em: EntityManager;
+  viewer: Viewer | null;
+  /** The request carries the router secret (router or another service). */
+  trusted: boolean;
+  loaders: Loaders;
+  store: StoreServices;
+}
+
+export function createContext(em: EntityManager, store: StoreServices, identity: RequestIdentity): Context {
+  const fork = em.fork();
+  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), store };
+}
+
+/** A subscription's context lives as long as it does: each event reads items, payment and history afresh. */
+export function renewForEvent(context: Context): void {
+  context.em = context.em.fork();
+  context.loaders = createLoaders(context.em);
+}
+
+export const isAdmin = (viewer: Viewer | null): boolean => viewer?.scopes.has('admin') ?? false;

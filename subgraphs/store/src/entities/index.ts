@@ -1,0 +1,9 @@
+import { Order } from './Order.entity';
+import { OrderItem } from './OrderItem.entity';
+import { OrderStatusChange } from './OrderStatusChange.entity';
+import { Payment } from './Payment.entity';
+import { Product } from './Product.entity';
+import { WebhookEvent } from './WebhookEvent.entity';
+
+/** Every entity of this subgraph, listed explicitly for the ORM. */
+export const entities = [Product, Order, OrderItem, OrderStatusChange, Payment, WebhookEvent];

@@ -1,0 +1,4 @@
+/** Every amount is KRW, which has no minor units. */
+export const CURRENCY = 'KRW';
+
+export const money = (amount: number) => ({ amount, currency: CURRENCY });

@@ -1,0 +1,75 @@
+import type { Logger, PubSub } from '@dorandoran/service-kit';
+import type { Order } from './entities/Order.entity';
+import { isFinal } from './orderStatus';
+import type { OrderParent } from './resolvers/mappers';
+
+export const orderTopic = (orderId: string) => `store.order.${orderId}`;
+
+/** An order's status changes: published after they commit, watched by subscriptions. */
+export interface OrderFeed {
+  statusChanged(order: Order): Promise<void>;
+  /** The order as of each change from now on; ends after a final status. */
+  watch<T>(orderId: string, map: (order: OrderParent) => T): Promise<AsyncIterableIterator<T>>;
+  /** Subscriptions being served now (GET /health shows it). */
+  readonly activeSubscriptions: number;
+}
+
+export function createOrderFeed(pubsub: PubSub, logger: Logger): OrderFeed {
+  let active = 0;
+  return {
+    async statusChanged(order) {
+      const snapshot: OrderParent = {
+        id: order.id,
+        buyerId: order.buyerId,
+        status: order.status,
+        totalAmount: order.totalAmount,
+        createdAt: order.createdAt.toISOString(),
+      };
+      try {
+        await pubsub.publish(orderTopic(order.id), snapshot);
+      } catch (error) {
+        // The change is committed: a lost event costs live delivery only (the order itself is right).
+        logger.warn({ orderId: order.id, status: order.status, err: (error as Error).message }, 'order status event not published');
+      }
+    },
+    async watch(orderId, map) {
+      const events = await pubsub.subscribe<OrderParent>(orderTopic(orderId));
+      active++;
+      return untilFinal(events, map, () => active--);
+    },
+    get activeSubscriptions() {
+      return active;
+    },
+  };
+}
+
+/** Each event mapped; after a final status the next call completes. `return()` ends it at once. */
+function untilFinal<T>(events: AsyncIterableIterator<OrderParent>, map: (order: OrderParent) => T, onEnd: () => void): AsyncIterableIterator<T> {
+  let ended = false;
+  let finalSeen = false;
+  const end = async (): Promise<IteratorResult<T>> => {
+    if (!ended) {
+      ended = true;
+      onEnd();
+      await events.return?.();
+    }
+    return { value: undefined, done: true };
+  };
+  return {
+    async next() {
+      if (ended || finalSeen) return end();
+      const event = await events.next();
+      if (ended || event.done) return end();
+      finalSeen = isFinal(event.value.status);
+      return { value: map(event.value), done: false };
+    },
+    return: end,
+    async throw(error) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { appError, badUserInput, conflict, isUuid, notFound, pageSize } from '@dorandoran/service-kit';
+import type { OrderItemInput, OrderStatus, PlaceOrderInput } from './__generated__/resolvers-types';
+import { Order } from './entities/Order.entity';
+import { OrderItem } from './entities/OrderItem.entity';
+import { OrderStatusChange, type OrderActor } from './entities/OrderStatusChange.entity';
+import { Payment } from './entities/Payment.entity';
+import { Product } from './entities/Product.entity';
+import type { OrderFeed } from './orderFeed';
+import { changeStatus } from './orderStatus';
+import { decodeIdCursor } from './pagination';
+import type { OrderConnectionParent } from './resolvers/mappers';
+
+export const MAX_LINES = 50;
+export const MAX_QUANTITY = 99;
+export const MAX_KEY_LENGTH = 100;
+export const MAX_REASON_LENGTH = 500;
+/** PostgreSQL integer: the largest total an order can have. */
+const MAX_TOTAL = 2 ** 31 - 1;
+
+interface Line {
+  productId: string;
+  quantity: number;
+}
+
+/** Lines sorted by product id, so concurrent orders lock product rows in one order and never deadlock. */
+function checkLines(items: readonly OrderItemInput[]): Line[] {
+  if (items.length < 1 || items.length > MAX_LINES) {
+    throw badUserInput('items', `An order has 1 to ${MAX_LINES} lines; this one has ${items.length}.`);
+  }
+  const seen = new Set<string>();
+  const lines = items.map(({ productId, quantity }) => {
+    if (!isUuid(productId)) throw badUserInput('items', `"${productId}" is not a product id; check items[].productId.`);
+    const id = productId.toLowerCase();
+    if (seen.has(id)) throw badUserInput('items', `Product "${productId}" is on two lines; put its whole quantity on one line.`);
+    seen.add(id);
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+      throw badUserInput('items', `The quantity of product "${productId}" must be 1 to ${MAX_QUANTITY}; got ${quantity}.`);
+    }
+    return { productId: id, quantity };
+  });
+  return lines.sort((a, b) => a.productId.localeCompare(b.productId));
+}
+
+function checkKey(key: string): string {
+  if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
+    throw badUserInput('idempotencyKey', `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters, e.g. a UUID made once per order.`);
+  }
+  return key;
+}
+
+export function cleanReason(reason: string | null | undefined): string | null {
+  const text = reason?.trim() ?? '';
+  if ([...text].length > MAX_REASON_LENGTH) throw badUserInput('reason', `reason takes at most ${MAX_REASON_LENGTH} characters.`);
+  return text || null;
+}
+
+/** Why a line could not be reserved, read after its conditional update matched nothing. */
+async function unavailable(tx: EntityManager, line: Line) {
+  const product = await tx.findOne(Product, line.productId);
+  if (!product) return badUserInput('items', `There is no product "${line.productId}"; check items[].productId.`);
+  if (!product.active) return badUserInput('items', `"${product.name}" (${product.id}) is no longer for sale; remove it from the order.`);
+  return appError(
+    'CONFLICT',
+    `Only ${product.stock} of "${product.name}" (${product.id}) left; the order asked for ${line.quantity}. Nothing was reserved.`,
+    { productId: product.id, available: product.stock },
+  );
+}
+
+/**
+ * Places an order at current prices and reserves its stock in one transaction. Each line is one
+ * conditional UPDATE (`stock >= quantity`): under concurrent orders the row lock serialises them
+ * and stock never goes below zero. The same idempotencyKey from the same buyer returns the first order.
+ */
+export async function placeOrder(em: EntityManager, buyerId: string, input: PlaceOrderInput): Promise<Order> {
+  const key = checkKey(input.idempotencyKey);
+  const lines = checkLines(input.items);
+  const earlier = await em.findOne(Order, { buyerId, idempotencyKey: key });
+  if (earlier) return sameOrder(em, earlier, lines);
+  try {
+    return await em.fork().transactional(async (tx) => {
+      const order = new Order(buyerId, 0, key);
+      for (const line of lines) {
+        const rows = await tx.execute(
+          'update products set stock = stock - ?, updated_at = now() where id = ? and active and stock >= ? returning *',
+          [line.quantity, line.productId, line.quantity],
+        );
+        if (!rows.length) throw await unavailable(tx, line);
+        const product = tx.map(Product, rows[0]);
+        tx.persist(new OrderItem(order, product, line.quantity));
+        order.totalAmount += product.price * line.quantity;
+      }
+      if (order.totalAmount > MAX_TOTAL) throw badUserInput('items', `The order's total would be ${order.totalAmount} KRW, over the limit of ${MAX_TOTAL}; split it.`);
+      tx.persist(order);
+      tx.persist(new OrderStatusChange(order, null, 'PENDING_PAYMENT', { role: 'BUYER', userId: buyerId }, null));
+      return order;
+    });
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    // A concurrent retry with this key placed it first (and this attempt's reservations rolled back).
+    return sameOrder(em, await em.fork().findOneOrFail(Order, { buyerId, idempotencyKey: key }), lines);
+  }
+}
+
+/** A retry must ask for what the key was first used for; a different order under an old key is a client bug. */
+async function sameOrder(em: EntityManager, order: Order, lines: Line[]): Promise<Order> {
+  const items = await em.fork().find(OrderItem, { order: order.id });
+  const asked = lines.map((line) => `${line.productId}x${line.quantity}`).join(',');
+  const placed = items.map((item) => `${item.productId}x${item.quantity}`).sort().join(',');
+  if (asked !== placed) {
+    throw conflict(`idempotencyKey "${order.idempotencyKey}" was already used for another order (${order.id}); make a new key for each order.`);
+  }
+  return order;
+}
+
+export interface OrderListFilter {
+  first?: number | null;
+  after?: string | null;
+  buyerId?: string;
+  status?: OrderStatus | null;
+}
+
+export async function listOrders(em: EntityManager, filter: OrderListFilter): Promise<OrderConnectionParent> {
+  const size = pageSize(filter.first, 'first');
+  const where: FilterQuery<Order> = {};
+  if (filter.buyerId) where.buyerId = filter.buyerId;
+  if (filter.status) where.status = filter.status;
+  if (filter.after) where.id = { $lt: decodeIdCursor('order', filter.after) };
+  const rows = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
+  return { nodes: rows.slice(0, size), hasNextPage: rows.length > size, hasPreviousPage: Boolean(filter.after) };
+}
+
+/**
+ * The order, locked for the rest of the transaction: every change to an order or its payment takes
+ * this lock first, so a cancellation and a payment attempt (or a refund and completion) never interleave.
+ */
+export async function lockOrder(tx: EntityManager, orderId: string): Promise<Order> {
+  const order = isUuid(orderId) ? await tx.findOne(Order, orderId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
+  if (!order) throw notFound('Order', orderId);
+  return order;
+}
+
+/** shipOrder and completeOrder: administrators moving a paid order along. */
+export async function fulfil(em: EntityManager, feed: OrderFeed, orderId: string, to: 'SHIPPED' | 'COMPLETED', actor: OrderActor): Promise<Order> {
+  const changed = await em.fork().transactional(async (tx) => {
+    const order = await lockOrder(tx, orderId);
+    const payment = await tx.findOne(Payment, { order: order.id });
+    if (payment?.status === 'REFUNDING') throw conflict(`Order "${order.id}" is being refunded; it cannot become ${to}.`);
+    return changeStatus(tx, order, to, actor);
+  });
+  await feed.statusChanged(changed);
+  return changed;
+}

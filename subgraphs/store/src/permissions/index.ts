@@ -1,0 +1,36 @@
+import { allow, and, deny, shield } from 'graphql-shield';
+import { forbidden } from '@dorandoran/service-kit';
+import { canSeeOrder, isAdmin, isAuthenticated, isOrderBuyer, isOrderVisible, isSelfOrAdmin, mayIncludeInactive } from './rules';
+
+export const permissions = shield(
+  {
+    Query: {
+      '*': deny,
+      products: mayIncludeInactive,
+      product: allow,
+      myOrders: isAuthenticated,
+      order: canSeeOrder((args) => args.id),
+      orders: isAdmin,
+      _service: allow,
+      _entities: allow,
+    },
+    Mutation: {
+      '*': deny,
+      createProduct: isAdmin,
+      updateProduct: isAdmin,
+      placeOrder: isAuthenticated,
+      payOrder: isOrderBuyer((args) => args.input.orderId),
+      cancelOrder: and(isAuthenticated, canSeeOrder((args) => args.orderId)),
+      shipOrder: isAdmin,
+      completeOrder: isAdmin,
+    },
+    // orderStatusChanged has no `resolve`, so shield wraps `subscribe`: a refusal fails that operation only.
+    Subscription: {
+      '*': deny,
+      orderStatusChanged: canSeeOrder((args) => args.orderId),
+    },
+    Order: isOrderVisible,
+    User: { orders: isSelfOrAdmin },
+  },
+  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
+);

@@ -1,0 +1,11 @@
+import type { OrderResolvers } from '../__generated__/resolvers-types';
+import { money } from '../money';
+
+export const Order: OrderResolvers = {
+  __resolveReference: ({ id }, { loaders }) => loaders.orderById.load(id),
+  buyer: (order) => ({ id: order.buyerId }),
+  items: (order, _args, { loaders }) => loaders.itemsByOrderId.load(order.id),
+  total: (order) => money(order.totalAmount),
+  payment: (order, _args, { loaders }) => loaders.paymentByOrderId.load(order.id),
+  history: (order, _args, { loaders }) => loaders.historyByOrderId.load(order.id),
+};

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyMiddleware } from 'graphql-middleware';
+import { parse } from 'graphql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createContext, type StoreServices } from './context';
+import { permissions } from './permissions';
+import { resolvers } from './resolvers';
+import { paymentWebhookRoute } from './webhooks';
+
+export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+export interface StoreServerDeps {
+  em: EntityManager;
+  verifier: TokenVerifier;
+  routerSecret: string;
+  webhookSecret: string;
+  store: StoreServices;
+  logger: Logger;
+  mode: 'development' | 'production';
+}
+
+/** The store subgraph's HTTP and graphql-ws server, with the payment webhook, not yet listening. */
+export function createStoreServer(deps: StoreServerDeps): Promise<SubgraphServer> {
+  return createSubgraphServer({
+    name: 'store',
+    typeDefs,
+    resolvers,
+    protect: (schema) => applyMiddleware(schema, permissions),
+    context: (identity) => createContext(deps.em, deps.store, identity),
+    verifier: deps.verifier,
+    routerSecret: deps.routerSecret,
+    logger: deps.logger,
+    mode: deps.mode,
+    subscriptions: true,
+    routes: [paymentWebhookRoute(deps.store.checkout, deps.webhookSecret)],
+    health: async () => ({ subscriptions: deps.store.checkout.feed.activeSubscriptions, paymentProvider: deps.store.checkout.provider.name }),
+  });
+}

@@ -1,0 +1,98 @@
+import {
+  createLogger,
+  createPubSub,
+  createTokenVerifier,
+  databaseTarget,
+  loadLocalSecret,
+  loadRouterSecret,
+  openDatabase,
+  remoteKeys,
+  type DatabaseTarget,
+  type Logger,
+  type RevocationStore,
+  type RunningService,
+} from '@dorandoran/service-kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { reconcilePayments, type Checkout } from './checkout';
+import type { StoreConfig } from './config';
+import { entities } from './entities';
+import { migrations } from './migrations';
+import { createOrderFeed } from './orderFeed';
+import { createPaymentProvider } from './payments';
+import type { PaymentProvider } from './payments/provider';
+import { createStoreServer } from './server';
+
+export interface StoreDeps {
+  revocations: RevocationStore;
+  logger?: Logger;
+  /** Overrides where data lives (tests). */
+  database?: DatabaseTarget;
+  /** Overrides the configured payment provider (tests count the sandbox's charges). */
+  paymentProvider?: PaymentProvider;
+}
+
+export interface RunningStore extends RunningService {
+  /** Settles payments left unsettled by provider timeouts now, instead of at the next interval. */
+  reconcilePayments(): Promise<number>;
+}
+
+/** Opens and migrates the store database, then serves the subgraph (HTTP, graphql-ws, payment webhook) on config.port. */
+export async function startStoreService(config: StoreConfig, deps: StoreDeps): Promise<RunningStore> {
+  const logger = deps.logger ?? createLogger('store', config.logLevel);
+  const database = await openDatabase({
+    service: 'store',
+    entities,
+    migrations,
+    logger,
+    ...(deps.database ?? databaseTarget(config)),
+  });
+  const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
+  const webhookSecret = await loadLocalSecret('payment-webhook-secret', config.paymentWebhookSecret, config.dataDir);
+  const pubsub = createPubSub(config.redisUrl, logger);
+  const em = database.orm.em as EntityManager;
+  const checkout: Checkout = {
+    em,
+    provider:
+      deps.paymentProvider ??
+      createPaymentProvider(
+        { provider: config.paymentProvider, timeoutMs: config.paymentTimeoutMs, tossApiUrl: config.tossApiUrl, tossSecretKey: config.tossSecretKey },
+        logger,
+      ),
+    feed: createOrderFeed(pubsub, logger),
+    logger,
+    leaseMs: config.paymentTimeoutMs + 5000,
+  };
+  const server = await createStoreServer({
+    em,
+    verifier: createTokenVerifier({
+      keys: remoteKeys(config.jwksUrl),
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      revocations: deps.revocations,
+    }),
+    routerSecret,
+    webhookSecret,
+    store: { checkout },
+    logger,
+    mode: config.mode,
+  });
+  const port = await server.listen(config.port);
+  logger.info({ port, paymentProvider: checkout.provider.name }, 'store subgraph listening');
+  // Payments whose provider call timed out are settled in the background, like a retry would.
+  const reconciler = setInterval(() => {
+    reconcilePayments(checkout).catch((error) => logger.warn({ err: (error as Error).message }, 'payment reconciliation failed'));
+  }, config.paymentReconcileIntervalSeconds * 1000);
+  reconciler.unref();
+  return {
+    name: 'store',
+    port,
+    url: `http://localhost:${port}/graphql`,
+    reconcilePayments: () => reconcilePayments(checkout),
+    async close() {
+      clearInterval(reconciler);
+      await server.close();
+      await pubsub.close();
+      await database.close();
+    },
+  };
+}
