@@ -29,7 +29,7 @@ export function loadStoreConfig(env: Environment): StoreConfig {
   if (paymentProvider === 'toss' && !tossSecretKey) throw new ConfigError('TOSS_SECRET_KEY', 'must be set when PAYMENT_PROVIDER=toss (the secret key from the Toss Payments console)');
   const paymentWebhookSecret = read.optional('PAYMENT_WEBHOOK_SECRET');
   if (paymentProvider === 'toss' && common.mode === 'production' && !paymentWebhookSecret) {
-    throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'must be set in production with PAYMENT_PROVIDER=toss (the webhook signing key from the Toss Payments console)');
+    throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'must be set in production with PAYMENT_PROVIDER=toss (the key the payment webhooks are signed with)');
   }
   return Object.freeze({
     ...common,
