@@ -1,13 +1,20 @@
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types';
 import { renewForEvent } from '../context';
+import { Order } from '../entities/Order.entity';
+import { isFinal } from '../orderStatus';
 
 export const Subscription: SubscriptionResolvers = {
   // No `resolve`: each event is `{ orderStatusChanged: OrderParent }`, so shield guards `subscribe` itself.
   orderStatusChanged: {
-    subscribe: (_root, { orderId }, context) =>
-      context.store.checkout.feed.watch(orderId, (order) => {
+    async subscribe(_root, { orderId }, context) {
+      const events = await context.store.checkout.feed.watch(orderId, (order) => {
         renewForEvent(context);
         return { orderStatusChanged: order };
-      }),
+      });
+      // Watching first, then reading: a change in between is delivered, and a final order completes at once.
+      const order = await context.em.fork().findOne(Order, orderId);
+      if (order && isFinal(order.status)) await events.return?.();
+      return events;
+    },
   },
 };

@@ -56,6 +56,14 @@ test('an administrator may watch any order; cancelling ends the subscription aft
   expect((await within(events.next())).done).toBe(true);
 });
 
+test('subscribing to an order that is already final completes at once instead of waiting forever', async () => {
+  const order = await newOrder();
+  await h.gql(CANCEL_ORDER, { id: order.id }, buyer);
+  const client = wsClient(h.store.url, buyer.headers);
+  clients.push(client);
+  expect((await within(client.iterate({ query: STATUS_CHANGED, variables: { id: order.id } }).next())).done).toBe(true);
+});
+
 test('another user is refused with FORBIDDEN; nothing stays subscribed', async () => {
   const order = await newOrder();
   const client = wsClient(h.store.url, (await h.person()).headers);
