@@ -5,7 +5,7 @@ import { Order } from './entities/Order.entity';
 import type { OrderActor } from './entities/OrderStatusChange.entity';
 import { Payment } from './entities/Payment.entity';
 import type { OrderFeed } from './orderFeed';
-import { changeStatus, illegalTransition } from './orderStatus';
+import { changeStatus } from './orderStatus';
 import { cleanReason, lockOrder } from './orders';
 import { PaymentOutcomeUnknownError, type CancelOutcome, type ConfirmOutcome, type PaymentProvider } from './payments/provider';
 
@@ -131,7 +131,7 @@ export async function cancelOrder(checkout: Checkout, actor: OrderActor & { role
       if (payment?.status === 'CONFIRMING') throw conflict(`A payment for order "${order.id}" is being confirmed; try again when it has settled.`);
       return { cancelled: await changeStatus(tx, order, 'CANCELLED', actor, reason), payment: null };
     }
-    if (order.status !== 'PAID' && order.status !== 'SHIPPED') throw illegalTransition(order, 'REFUNDED');
+    if (order.status !== 'PAID' && order.status !== 'SHIPPED') throw conflict(`Order "${order.id}" is ${order.status}; it can no longer be cancelled.`);
     if (!payment) throw new Error(`order ${order.id} is ${order.status} without a payment`);
     if (payment.status === 'APPROVED') {
       payment.status = 'REFUNDING';

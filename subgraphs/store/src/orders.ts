@@ -24,7 +24,7 @@ interface Line {
   quantity: number;
 }
 
-/** Lines sorted by product id, so concurrent orders lock product rows in one order and never deadlock. */
+/** The lines as the client listed them, checked. */
 function checkLines(items: readonly OrderItemInput[]): Line[] {
   if (items.length < 1 || items.length > MAX_LINES) {
     throw badUserInput('items', `An order has 1 to ${MAX_LINES} lines; this one has ${items.length}.`);
@@ -40,11 +40,12 @@ function checkLines(items: readonly OrderItemInput[]): Line[] {
     }
     return { productId: id, quantity };
   });
-  return lines.sort((a, b) => a.productId.localeCompare(b.productId));
+  return lines;
 }
 
 function checkKey(key: string): string {
-  if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
+  const length = [...key].length;
+  if (length < 1 || length > MAX_KEY_LENGTH) {
     throw badUserInput('idempotencyKey', `idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters, e.g. a UUID made once per order.`);
   }
   return key;
@@ -81,13 +82,19 @@ export async function placeOrder(em: EntityManager, buyerId: string, input: Plac
   try {
     return await em.fork().transactional(async (tx) => {
       const order = new Order(buyerId, 0, key);
-      for (const line of lines) {
+      const reserved = new Map<string, Product>();
+      // Rows are locked in product-id order, so concurrent orders never deadlock.
+      for (const line of [...lines].sort((a, b) => a.productId.localeCompare(b.productId))) {
         const rows = await tx.execute(
           'update products set stock = stock - ?, updated_at = now() where id = ? and active and stock >= ? returning *',
           [line.quantity, line.productId, line.quantity],
         );
         if (!rows.length) throw await unavailable(tx, line);
-        const product = tx.map(Product, rows[0]);
+        reserved.set(line.productId, tx.map(Product, rows[0]));
+      }
+      // Items keep the client's order (their ids grow in creation order).
+      for (const line of lines) {
+        const product = reserved.get(line.productId)!;
         tx.persist(new OrderItem(order, product, line.quantity));
         order.totalAmount += product.price * line.quantity;
       }
@@ -106,7 +113,7 @@ export async function placeOrder(em: EntityManager, buyerId: string, input: Plac
 /** A retry must ask for what the key was first used for; a different order under an old key is a client bug. */
 async function sameOrder(em: EntityManager, order: Order, lines: Line[]): Promise<Order> {
   const items = await em.fork().find(OrderItem, { order: order.id });
-  const asked = lines.map((line) => `${line.productId}x${line.quantity}`).join(',');
+  const asked = lines.map((line) => `${line.productId}x${line.quantity}`).sort().join(',');
   const placed = items.map((item) => `${item.productId}x${item.quantity}`).sort().join(',');
   if (asked !== placed) {
     throw conflict(`idempotencyKey "${order.idempotencyKey}" was already used for another order (${order.id}); make a new key for each order.`);

@@ -108,7 +108,7 @@ export const COMPLETE_ORDER = `mutation($id: ID!) { completeOrder(orderId: $id) 
 export const ORDER = `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
 
 /** Places an order for the buyer; returns it. */
-export async function placeOrder(h: StoreHarness, buyer: Person, items: { productId: string; quantity: number }[], idempotencyKey = randomUUID()) {
+export async function placeOrder(h: StoreHarness, buyer: Person, items: { productId: string; quantity: number }[], idempotencyKey: string = randomUUID()) {
   const response = await h.gql(PLACE_ORDER, { input: { items, idempotencyKey } }, buyer);
   if (!response.data?.placeOrder) throw new Error(JSON.stringify(response.errors));
   return response.data.placeOrder;
