@@ -50,8 +50,11 @@ export async function payOrder(checkout: Checkout, buyerId: string, input: PayOr
     return { order, payment: (await claimLease(tx, existing, 'CONFIRMING', checkout.leaseMs)) ? existing : null };
   });
   if (!claim.payment) return claim.order; // paid already, or another attempt is talking to the provider
-  return (await confirm(checkout, claim.payment, { role: 'BUYER', userId: buyerId })) ?? claim.order;
+  return (await confirm(checkout, claim.payment, { role: 'BUYER', userId: buyerId })) ?? currentOrder(checkout, claim.order.id);
 }
+
+/** After a settlement that found the payment settled by someone else (a webhook, the reconciler): the order as it is now. */
+const currentOrder = (checkout: Checkout, orderId: string) => checkout.em.fork().findOneOrFail(Order, orderId);
 
 function lease(payment: Payment, leaseMs: number) {
   payment.lockedUntil = new Date(Date.now() + leaseMs);
@@ -163,8 +166,7 @@ async function refund(checkout: Checkout, payment: Payment, actor: OrderActor, r
   if (outcome.kind === 'refused') {
     throw conflict(`The payment provider refused the refund (${outcome.code}: ${outcome.message}); the order is unchanged.`);
   }
-  // Settled meanwhile by a webhook or the reconciler: the order as it is now.
-  return changed ?? (await checkout.em.fork().findOneOrFail(Order, payment.orderId));
+  return changed ?? currentOrder(checkout, payment.orderId);
 }
 
 /** Records a refund's outcome for a payment still REFUNDING: REFUNDED (order too), or back to APPROVED when refused. */
