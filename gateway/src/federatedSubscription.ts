@@ -5,7 +5,7 @@ import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type Subsc
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { Client } from 'graphql-ws';
 import { GraphQLError, type DocumentNode, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import { mapAsyncIterator } from './asyncIterators';
+import { mapAsyncIterator } from '@dorandoran/service-kit';
 import type { RouterContext } from './context';
 
 /**

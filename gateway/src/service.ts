@@ -1,8 +1,7 @@
 import {
   createLogger,
-  createTokenVerifier,
+  createRemoteTokenVerifier,
   loadRouterSecret,
-  remoteKeys,
   type Logger,
   type RevocationStore,
   type RunningService,
@@ -21,12 +20,7 @@ export async function startRouterService(config: RouterConfig, deps: RouterServi
     config,
     logger,
     routerSecret: await loadRouterSecret(config.routerSecret, config.dataDir),
-    verifier: createTokenVerifier({
-      keys: remoteKeys(config.jwksUrl),
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      revocations: deps.revocations,
-    }),
+    verifier: createRemoteTokenVerifier(config, deps.revocations),
   });
   const port = await router.listen(config.port);
   logger.info({ port }, 'router listening');

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { ROUTER_SECRET_HEADER, type Logger, type TokenVerifier, type Viewer } from '@dorandoran/service-kit';
+import { mapAsyncIterator, ROUTER_SECRET_HEADER, type Logger, type TokenVerifier, type Viewer } from '@dorandoran/service-kit';
 import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -16,7 +16,6 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import WebSocket, { WebSocketServer } from 'ws';
-import { mapAsyncIterator } from '../asyncIterators';
 import type { RouterContext } from '../context';
 import { runFederatedSubscription, SubscriptionPlanner, type SubscriptionPlan } from '../federatedSubscription';
 import { filterOperation, restoreRemovedFields, type AuthPolicy, type RemovedField } from './authDirectives';

@@ -23,7 +23,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-class HttpError extends Error {
+/** A request refused with an HTTP status, e.g. a body over the limit (413). */
+export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
@@ -38,7 +39,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * Reads the body up to `limit` bytes. A larger body is read to its end without being kept, so the
  * client gets its 413 instead of a reset connection; one past eight times the limit is cut off.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

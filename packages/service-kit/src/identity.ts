@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
+import type { CommonConfig } from './config';
 import type { RevocationStore } from './revocations';
 
 /** Who is calling, as proven by a verified access token. */
@@ -86,4 +87,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return viewer;
     },
   };
+}
+
+/** How the router and every subgraph but auth verify tokens: auth's published keys (JWKS), the configured issuer and audience. */
+export function createRemoteTokenVerifier(
+  config: Pick<CommonConfig, 'jwksUrl' | 'jwtIssuer' | 'jwtAudience'>,
+  revocations: RevocationStore,
+): TokenVerifier {
+  return createTokenVerifier({ keys: remoteKeys(config.jwksUrl), issuer: config.jwtIssuer, audience: config.jwtAudience, revocations });
 }

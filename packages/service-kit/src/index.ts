@@ -1,3 +1,4 @@
+export * from './asyncIterators';
 export * from './config';
 export * from './cursors';
 export * from './database';
@@ -11,5 +12,6 @@ export * from './revocations';
 export * from './secrets';
 export * from './subgraph';
 export * from './service';
+export * from './serviceCall';
 export * from './scalars';
 export * from './pubsub';

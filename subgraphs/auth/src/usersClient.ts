@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { appError, ROUTER_SECRET_HEADER, serviceUnavailable, type ErrorCode, type Logger } from '@dorandoran/service-kit';
+import { appError, callService, serviceUnavailable, type ErrorCode, type Logger, type ServiceResponse } from '@dorandoran/service-kit';
 
 export interface NewProfile {
   id: string;
@@ -23,10 +23,9 @@ export interface UsersClientOptions {
   logger: Logger;
 }
 
-interface GraphQLResponse {
-  data?: { createProfile?: { id: string } | null } | null;
-  errors?: { message: string; extensions?: { code?: string; field?: string; retryAfter?: number } }[];
-}
+type GraphQLResponse = ServiceResponse<{ createProfile?: { id: string } | null }>;
+/** What users' input errors carry besides the code. */
+type PassedOnExtensions = { field?: string; retryAfter?: number };
 
 const CREATE_PROFILE = 'mutation CreateProfile($input: CreateProfileInput!) { createProfile(input: $input) { id } }';
 
@@ -37,16 +36,7 @@ const unavailable = (what: string) =>
   serviceUnavailable(`Sign-up is unavailable: the users service ${what}. Nothing was saved; try again in a minute.`);
 
 export function createUsersClient(options: UsersClientOptions): UsersClient {
-  async function post(profile: NewProfile): Promise<GraphQLResponse> {
-    const response = await fetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [ROUTER_SECRET_HEADER]: options.routerSecret },
-      body: JSON.stringify({ query: CREATE_PROFILE, variables: { input: profile } }),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    if (!response.headers.get('content-type')?.includes('json')) throw new Error(`users answered HTTP ${response.status} without JSON`);
-    return (await response.json()) as GraphQLResponse;
-  }
+  const post = (profile: NewProfile): Promise<GraphQLResponse> => callService(options, CREATE_PROFILE, { input: profile });
 
   // Only transport failures open the circuit; then sign-ups fail at once instead of each waiting for the timeout.
   const breaker = new CircuitBreaker(post, { timeout: false, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeout: 10_000 });
@@ -64,7 +54,7 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
       if (first) {
         const code = first.extensions?.code;
         if (code && PASSED_ON.has(code)) {
-          const { field, retryAfter } = first.extensions ?? {};
+          const { field, retryAfter } = (first.extensions ?? {}) as PassedOnExtensions;
           throw appError(code as ErrorCode, first.message, { ...(field && { field }), ...(retryAfter && { retryAfter }) });
         }
         options.logger.error({ code, message: first.message }, 'users refused createProfile');

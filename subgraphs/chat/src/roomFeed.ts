@@ -1,4 +1,4 @@
-import type { Logger, PubSub } from '@dorandoran/service-kit';
+import { mapAsyncIterator, type Logger, type PubSub } from '@dorandoran/service-kit';
 import type { Message } from './entities/Message.entity';
 import type { MessageParent } from './resolvers/mappers';
 
@@ -42,47 +42,15 @@ export function createRoomFeed(pubsub: PubSub, logger: Logger): RoomFeed {
     async watch(roomId, userId, map) {
       const events = await pubsub.subscribe<RoomEvent>(roomTopic(roomId));
       active++;
-      return untilLeft(events, userId, map, () => active--);
+      return mapAsyncIterator(events, {
+        // The member's own leave ends it; others' leaves are not messages.
+        decide: (event) => (event.type === 'messageAdded' ? 'deliver' : event.userId === userId ? 'end' : 'skip'),
+        map: (event) => map((event as Extract<RoomEvent, { type: 'messageAdded' }>).message),
+        onEnd: () => active--,
+      });
     },
     get activeSubscriptions() {
       return active;
-    },
-  };
-}
-
-/** Messages from the events until `userId` leaves; `return()` ends it at once, even while waiting. */
-function untilLeft<T>(
-  events: AsyncIterableIterator<RoomEvent>,
-  userId: string,
-  map: (message: MessageParent) => T,
-  onEnd: () => void,
-): AsyncIterableIterator<T> {
-  let ended = false;
-  const end = async (): Promise<IteratorResult<T>> => {
-    if (!ended) {
-      ended = true;
-      onEnd();
-      await events.return?.();
-    }
-    return { value: undefined, done: true };
-  };
-  return {
-    async next() {
-      while (!ended) {
-        const event = await events.next();
-        if (ended || event.done) break;
-        if (event.value.type === 'messageAdded') return { value: map(event.value.message), done: false };
-        if (event.value.userId === userId) break;
-      }
-      return end();
-    },
-    return: end,
-    async throw(error) {
-      await end();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }

@@ -1,11 +1,10 @@
 import {
   createLogger,
   createPubSub,
-  createTokenVerifier,
+  createRemoteTokenVerifier,
   databaseTarget,
   loadRouterSecret,
   openDatabase,
-  remoteKeys,
   type DatabaseTarget,
   type Logger,
   type RevocationStore,
@@ -41,12 +40,7 @@ export async function startChatService(config: ChatConfig, deps: ChatDeps): Prom
   const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
   const server = await createChatServer({
     em: database.orm.em as EntityManager,
-    verifier: createTokenVerifier({
-      keys: remoteKeys(config.jwksUrl),
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      revocations: deps.revocations,
-    }),
+    verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
     chat: { users, feed: createRoomFeed(pubsub, logger) },
     logger,

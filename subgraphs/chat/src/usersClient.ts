@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { ROUTER_SECRET_HEADER, serviceUnavailable, type Logger } from '@dorandoran/service-kit';
+import { callService, serviceUnavailable, type Logger, type ServiceResponse } from '@dorandoran/service-kit';
 
 /** A user as chat needs to know one before adding them to a room. */
 export interface UserSummary {
@@ -22,10 +22,7 @@ export interface UsersClientOptions {
   logger: Logger;
 }
 
-interface EntitiesResponse {
-  data?: { _entities?: (UserSummary | null)[] } | null;
-  errors?: { message: string }[];
-}
+type EntitiesResponse = ServiceResponse<{ _entities?: (UserSummary | null)[] }>;
 
 const FIND_USERS = 'query FindUsers($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id status } } }';
 
@@ -33,16 +30,8 @@ const unavailable = () =>
   serviceUnavailable('Chat rooms cannot be created right now: the users service did not answer, so the members could not be checked. Nothing was saved; try again in a minute.');
 
 export function createUsersClient(options: UsersClientOptions): UsersClient {
-  async function post(ids: readonly string[]): Promise<EntitiesResponse> {
-    const response = await fetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [ROUTER_SECRET_HEADER]: options.routerSecret },
-      body: JSON.stringify({ query: FIND_USERS, variables: { representations: ids.map((id) => ({ __typename: 'User', id })) } }),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    if (!response.headers.get('content-type')?.includes('json')) throw new Error(`users answered HTTP ${response.status} without JSON`);
-    return (await response.json()) as EntitiesResponse;
-  }
+  const post = (ids: readonly string[]): Promise<EntitiesResponse> =>
+    callService(options, FIND_USERS, { representations: ids.map((id) => ({ __typename: 'User', id })) });
 
   // Only transport failures open the circuit; then room creation fails at once instead of each waiting for the timeout.
   const breaker = new CircuitBreaker(post, { timeout: false, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeout: 10_000 });

@@ -73,19 +73,30 @@ async function claimLease(tx: EntityManager, payment: Payment, status: 'CONFIRMI
 /** Frees the payment for the next retry or the reconciler after an attempt without an answer. */
 const releaseLease = (em: EntityManager, payment: Payment) => em.fork().nativeUpdate(Payment, { id: payment.id }, { lockedUntil: null });
 
-async function confirm(checkout: Checkout, payment: Payment, actor: OrderActor): Promise<Order | null> {
-  let outcome: ConfirmOutcome;
+/**
+ * Asks the provider about the payment this caller holds. Without an answer the payment is freed for
+ * the next retry or the reconciler, and the caller gets SERVICE_UNAVAILABLE saying what happens next.
+ */
+async function askProvider<T>(checkout: Checkout, payment: Payment, what: 'payment' | 'refund', call: () => Promise<T>, unanswered: string): Promise<T> {
   try {
-    outcome = await checkout.provider.confirm({ paymentKey: payment.paymentKey, orderId: payment.orderId, amount: payment.amount, idempotencyKey: payment.id });
+    return await call();
   } catch (error) {
     await releaseLease(checkout.em, payment);
     if (!(error instanceof PaymentOutcomeUnknownError)) throw error;
-    checkout.logger.warn({ orderId: payment.orderId, paymentId: payment.id, err: error.message }, 'payment outcome unknown; left for a retry or the reconciler');
-    throw serviceUnavailable(
-      'The payment provider did not answer in time. Your payment may have gone through: it is being checked, and you will not be charged twice. ' +
-        'Call payOrder again with the same details, or watch the order.',
-    );
+    checkout.logger.warn({ orderId: payment.orderId, paymentId: payment.id, err: error.message }, `${what} outcome unknown; left for a retry or the reconciler`);
+    throw serviceUnavailable(unanswered);
   }
+}
+
+async function confirm(checkout: Checkout, payment: Payment, actor: OrderActor): Promise<Order | null> {
+  const outcome = await askProvider(
+    checkout,
+    payment,
+    'payment',
+    () => checkout.provider.confirm({ paymentKey: payment.paymentKey, orderId: payment.orderId, amount: payment.amount, idempotencyKey: payment.id }),
+    'The payment provider did not answer in time. Your payment may have gone through: it is being checked, and you will not be charged twice. ' +
+      'Call payOrder again with the same details, or watch the order.',
+  );
   return settle(checkout, (tx) => applyConfirmation(tx, payment.id, outcome, actor));
 }
 
@@ -153,15 +164,13 @@ export async function cancelOrder(checkout: Checkout, actor: OrderActor & { role
 }
 
 async function refund(checkout: Checkout, payment: Payment, actor: OrderActor, reason: string | null): Promise<Order> {
-  let outcome: CancelOutcome;
-  try {
-    outcome = await checkout.provider.cancel({ paymentKey: payment.paymentKey, reason: reason ?? 'Order cancelled', idempotencyKey: `refund-${payment.id}` });
-  } catch (error) {
-    await releaseLease(checkout.em, payment);
-    if (!(error instanceof PaymentOutcomeUnknownError)) throw error;
-    checkout.logger.warn({ orderId: payment.orderId, paymentId: payment.id, err: error.message }, 'refund outcome unknown; left for a retry or the reconciler');
-    throw serviceUnavailable('The payment provider did not answer the refund in time. It is being retried; the order becomes REFUNDED when it goes through.');
-  }
+  const outcome = await askProvider(
+    checkout,
+    payment,
+    'refund',
+    () => checkout.provider.cancel({ paymentKey: payment.paymentKey, reason: reason ?? 'Order cancelled', idempotencyKey: `refund-${payment.id}` }),
+    'The payment provider did not answer the refund in time. It is being retried; the order becomes REFUNDED when it goes through.',
+  );
   const changed = await settle(checkout, (tx) => applyRefund(tx, payment.id, outcome, actor, reason));
   if (outcome.kind === 'refused') {
     throw conflict(`The payment provider refused the refund (${outcome.code}: ${outcome.message}); the order is unchanged.`);

@@ -1,4 +1,4 @@
-import type { Logger, PubSub } from '@dorandoran/service-kit';
+import { mapAsyncIterator, type Logger, type PubSub } from '@dorandoran/service-kit';
 import type { Order } from './entities/Order.entity';
 import { isFinal } from './orderStatus';
 import type { OrderParent } from './resolvers/mappers';
@@ -35,41 +35,10 @@ export function createOrderFeed(pubsub: PubSub, logger: Logger): OrderFeed {
     async watch(orderId, map) {
       const events = await pubsub.subscribe<OrderParent>(orderTopic(orderId));
       active++;
-      return untilFinal(events, map, () => active--);
+      return mapAsyncIterator(events, { decide: (order) => (isFinal(order.status) ? 'last' : 'deliver'), map, onEnd: () => active-- });
     },
     get activeSubscriptions() {
       return active;
-    },
-  };
-}
-
-/** Each event mapped; after a final status the next call completes. `return()` ends it at once. */
-function untilFinal<T>(events: AsyncIterableIterator<OrderParent>, map: (order: OrderParent) => T, onEnd: () => void): AsyncIterableIterator<T> {
-  let ended = false;
-  let finalSeen = false;
-  const end = async (): Promise<IteratorResult<T>> => {
-    if (!ended) {
-      ended = true;
-      onEnd();
-      await events.return?.();
-    }
-    return { value: undefined, done: true };
-  };
-  return {
-    async next() {
-      if (ended || finalSeen) return end();
-      const event = await events.next();
-      if (ended || event.done) return end();
-      finalSeen = isFinal(event.value.status);
-      return { value: map(event.value), done: false };
-    },
-    return: end,
-    async throw(error) {
-      await end();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }

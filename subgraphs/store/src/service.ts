@@ -1,12 +1,11 @@
 import {
   createLogger,
   createPubSub,
-  createTokenVerifier,
+  createRemoteTokenVerifier,
   databaseTarget,
   loadLocalSecret,
   loadRouterSecret,
   openDatabase,
-  remoteKeys,
   type DatabaseTarget,
   type Logger,
   type RevocationStore,
@@ -64,12 +63,7 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
   };
   const server = await createStoreServer({
     em,
-    verifier: createTokenVerifier({
-      keys: remoteKeys(config.jwksUrl),
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      revocations: deps.revocations,
-    }),
+    verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
     webhookSecret,
     store: { checkout },

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { isUuid, sendJson, type HttpRoute } from '@dorandoran/service-kit';
+import { HttpError, isUuid, readBody, sendJson, type HttpRoute } from '@dorandoran/service-kit';
 import { applyConfirmation, applyRefund, settle, type Checkout } from './checkout';
 import type { Order } from './entities/Order.entity';
 import { Payment } from './entities/Payment.entity';
@@ -19,26 +18,6 @@ interface PaymentStatusNotification {
   data?: { paymentKey?: string; orderId?: string; status?: string };
 }
 
-class WebhookRefused extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new WebhookRefused(413, `A notification is at most ${MAX_BODY_BYTES} bytes.`));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function parse(body: string): PaymentStatusNotification {
   try {
     const value = JSON.parse(body) as PaymentStatusNotification;
@@ -46,7 +25,7 @@ function parse(body: string): PaymentStatusNotification {
   } catch {
     // answered below
   }
-  throw new WebhookRefused(400, 'The body must be a JSON notification with an eventType.');
+  throw new HttpError(400, 'BAD_REQUEST', 'The body must be a JSON notification with an eventType.');
 }
 
 /**
@@ -62,9 +41,9 @@ export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRou
     path: WEBHOOK_PATH,
     async handle(req, res) {
       try {
-        const body = await readBody(req);
+        const body = await readBody(req, MAX_BODY_BYTES);
         const verdict = verifyWebhookSignature(req.headers, body, secret);
-        if (!verdict.ok) throw new WebhookRefused(401, `Signature refused: ${verdict.reason}`);
+        if (!verdict.ok) throw new HttpError(401, 'UNAUTHENTICATED', `Signature refused: ${verdict.reason}`);
         const notification = parse(body);
         const digest = createHash('sha256').update(body).digest('hex');
         try {
@@ -79,7 +58,7 @@ export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRou
           sendJson(res, 200, { received: true, duplicate: true });
         }
       } catch (error) {
-        if (error instanceof WebhookRefused) {
+        if (error instanceof HttpError) {
           checkout.logger.warn({ status: error.status, reason: error.message }, 'payment webhook refused');
           sendJson(res, error.status, { error: error.message });
           return;

@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { ROUTER_SECRET_HEADER, type Logger, type RevocationStore } from '@dorandoran/service-kit';
+import { callService, type Logger, type RevocationStore } from '@dorandoran/service-kit';
 import type { UserStatus } from './__generated__/resolvers-types';
 
 /**
@@ -35,20 +35,15 @@ export function createAccountStatusNotifier(options: AccountStatusOptions): Acco
   let retryTimer: NodeJS.Timeout | undefined;
 
   async function callAuth(userId: string, status: UserStatus): Promise<void> {
-    const response = await fetch(options.authUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [ROUTER_SECRET_HEADER]: options.routerSecret },
-      body: JSON.stringify({ query: APPLY, variables: { userId, status } }),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    const body = (await response.json()) as {
-      data?: { applyAccountStatus?: boolean };
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
+    const body = await callService<{ applyAccountStatus?: boolean }>(
+      { url: options.authUrl, routerSecret: options.routerSecret, timeoutMs: options.timeoutMs },
+      APPLY,
+      { userId, status },
+    );
     // auth has no such account: a final answer, nothing to retry.
     if (body.errors?.some((error) => error.extensions?.code === 'NOT_FOUND')) return;
     if (!body.data?.applyAccountStatus) {
-      throw new Error(`auth refused applyAccountStatus: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
+      throw new Error(`auth refused applyAccountStatus: ${body.errors?.map((e) => e.message).join('; ') ?? 'no answer'}`);
     }
   }
 

@@ -1,10 +1,9 @@
 import {
   createLogger,
-  createTokenVerifier,
+  createRemoteTokenVerifier,
   databaseTarget,
   loadRouterSecret,
   openDatabase,
-  remoteKeys,
   type DatabaseTarget,
   type Logger,
   type RevocationStore,
@@ -45,12 +44,7 @@ export async function startUsersService(config: UsersConfig, deps: UsersDeps): P
   });
   const server = await createUsersServer({
     em: database.orm.em as EntityManager,
-    verifier: createTokenVerifier({
-      keys: remoteKeys(config.jwksUrl),
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
-      revocations: deps.revocations,
-    }),
+    verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
     accountStatus,
     logger,

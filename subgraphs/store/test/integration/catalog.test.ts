@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { post, type GraphQLResponse } from '../../../../test/support/graphql';
-import { SECRET, startHarness, type Person, type StoreHarness } from '../helpers/harness';
+import { startHarness, type Person, type StoreHarness } from '../helpers/harness';
 
 let h: StoreHarness;
 let admin: Person;
@@ -14,8 +14,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** The router without a signed-in user: the router secret and no token. */
-const trusted = { 'x-router-secret': SECRET };
-const anonymous = (query: string, variables: Record<string, unknown> = {}) => post(h.store.url, query, variables, trusted);
+const anonymous = (query: string, variables: Record<string, unknown> = {}) => h.gql(query, variables);
 
 const PRODUCT_FIELDS = 'id name description category price { amount currency } stock active createdAt';
 const CREATE = `mutation($input: CreateProductInput!) { createProduct(input: $input) { ${PRODUCT_FIELDS} } }`;

@@ -7,10 +7,10 @@ import {
   ORDER,
   ORDER_FIELDS,
   PLACE_ORDER,
-  SECRET,
   SHIP_ORDER,
   placeOrder,
   startHarness,
+  trusted,
   type Person,
   type StoreHarness,
 } from '../helpers/harness';
@@ -27,8 +27,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** The router without a signed-in user. */
-const trusted = { 'x-router-secret': SECRET };
-const anonymous = (query: string, variables: Record<string, unknown> = {}) => post(h.store.url, query, variables, trusted);
+const anonymous = (query: string, variables: Record<string, unknown> = {}) => h.gql(query, variables);
 
 const PRODUCT = 'query($id: ID!) { product(id: $id) { name price { amount } stock active } }';
 /** A product's stock as anyone reads it (through the router, no token). */
