@@ -15,3 +15,4 @@ export * from './service';
 export * from './serviceCall';
 export * from './scalars';
 export * from './pubsub';
+export * from './events';
