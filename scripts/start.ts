@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole supergraph in one process — auth, users, chat, store and the router on their ports,
- * sharing one revocation store (Redis when REDIS_URL is set, in-process otherwise).
+ * sharing one revocation store and one event transport (Redis when REDIS_URL is set, in-process otherwise).
  */
-import { createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
+import { createEventTransport, createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
 import { loadAuthConfig } from '../subgraphs/auth/src/config';
 import { startAuthService } from '../subgraphs/auth/src/service';
 import { loadUsersConfig } from '../subgraphs/users/src/config';
@@ -24,13 +24,15 @@ async function main() {
   };
   const logger = createLogger('dorandoran', configs.router.logLevel);
   const revocations = createRevocationStore(configs.router.redisUrl, logger);
+  const events = createEventTransport(configs.router.redisUrl, logger);
   const started: RunningService[] = [];
   const stopAll = async () => {
     for (const service of started.reverse()) await service.close();
+    await events.close();
     await revocations.close();
   };
   try {
-    const deps = { revocations: revocations.store };
+    const deps = { revocations: revocations.store, events };
     started.push(await startAuthService(configs.auth, { ...deps, logger: logger.child({ service: 'auth' }) }));
     started.push(await startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }));
     started.push(await startChatService(configs.chat, { ...deps, logger: logger.child({ service: 'chat' }) }));

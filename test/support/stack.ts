@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  createEventTransport,
   createLogger,
   createRevocationStore,
   type RunningService,
@@ -82,20 +83,23 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   };
   const logger = createLogger('test', env.LOG_LEVEL);
   const revocations = createRevocationStore(env.REDIS_URL, logger);
+  // Its own streams on a shared Redis: stacks of test files running side by side must not take each other's events.
+  const events = createEventTransport(env.REDIS_URL, logger, { prefix: `test:${randomBytes(6).toString('hex')}:events` });
+  const shared = { revocations: revocations.store, events };
   const mail: SentMail[] = [];
   const mailer: Mailer = { send: async (message) => void mail.push(message) };
   const auth = await startAuthService(loadAuthConfig(env), {
-    revocations: revocations.store,
+    ...shared,
     logger,
     mailer,
     database: testDatabase('auth'),
   });
-  const users = await startUsersService(loadUsersConfig(env), { revocations: revocations.store, logger, database: testDatabase('users') });
+  const users = await startUsersService(loadUsersConfig(env), { ...shared, logger, database: testDatabase('users') });
   const chatDatabase = testDatabase('chat');
-  const chat = await startChatService(loadChatConfig(env), { revocations: revocations.store, logger, database: chatDatabase });
+  const chat = await startChatService(loadChatConfig(env), { ...shared, logger, database: chatDatabase });
   const payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
-  const store = await startStoreService(loadStoreConfig(env), { revocations: revocations.store, logger, database: testDatabase('store'), paymentProvider: payments });
-  const router = await startRouterService(loadRouterConfig(env), { revocations: revocations.store, logger });
+  const store = await startStoreService(loadStoreConfig(env), { ...shared, logger, database: testDatabase('store'), paymentProvider: payments });
+  const router = await startRouterService(loadRouterConfig(env), { ...shared, logger });
   const open = new Map<string, RunningService>([['router', router], ['store', store], ['chat', chat], ['users', users], ['auth', auth]]);
   const extra: RunningService[] = [];
   const startExtra = async (start: Promise<RunningService>) => {
@@ -125,16 +129,17 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     async startChat() {
       if (!chatDatabase.databaseUrl) throw new Error('a second chat instance needs DATABASE_URL (PostgreSQL)');
       const config = loadChatConfig({ ...env, CHAT_PORT: String(await freePort()) });
-      return startExtra(startChatService(config, { revocations: revocations.store, logger, database: { ...chatDatabase, dropOnClose: false } }));
+      return startExtra(startChatService(config, { ...shared, logger, database: { ...chatDatabase, dropOnClose: false } }));
     },
     async startRouter(overrides = {}) {
       const config = loadRouterConfig({ ...env, ROUTER_PORT: String(await freePort()), ...overrides });
-      return startExtra(startRouterService(config, { revocations: revocations.store, logger }));
+      return startExtra(startRouterService(config, { ...shared, logger }));
     },
     async close() {
       for (const service of extra.splice(0).reverse()) await service.close();
       for (const service of open.values()) await service.close();
       open.clear();
+      await events.close();
       await revocations.close();
       await rm(dataDir, { recursive: true, force: true });
     },

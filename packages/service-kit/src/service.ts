@@ -1,6 +1,7 @@
 import type { DatabaseOptions } from './database';
 import { ConfigError, type CommonConfig, type Environment } from './config';
 import { createLogger, type Logger } from './logger';
+import { createEventTransport, type EventTransport } from './events';
 import { createRevocationStore, type RevocationStore } from './revocations';
 
 /** A started service, as the launcher and the tests see it. */
@@ -42,12 +43,14 @@ export function runUntilSignal(logger: Logger, close: () => Promise<void>): void
 
 export interface StandaloneDeps {
   revocations: RevocationStore;
+  /** Where domain events travel: Redis Streams when REDIS_URL is set, the in-process log otherwise. */
+  events: EventTransport;
   logger: Logger;
 }
 
 /**
  * A service's own process (`npm run start:<service>`, one container): reads its config, opens the
- * shared revocation store, starts, and closes everything on SIGINT/SIGTERM. A bad config or a
+ * shared revocation store and event transport, starts, and closes everything on SIGINT/SIGTERM. A bad config or a
  * failed start exits with the reason.
  */
 export function runStandalone<TConfig extends CommonConfig>(
@@ -63,14 +66,19 @@ export function runStandalone<TConfig extends CommonConfig>(
     }
     const logger = createLogger(name, config.logLevel);
     const revocations = createRevocationStore(config.redisUrl, logger);
-    const service = await start(config, { revocations: revocations.store, logger }).catch(async (error) => {
+    const events = createEventTransport(config.redisUrl, logger);
+    const closeShared = async () => {
+      await events.close();
       await revocations.close();
+    };
+    const service = await start(config, { revocations: revocations.store, events, logger }).catch(async (error) => {
+      await closeShared();
       throw error;
     });
     logger.info({ url: service.url }, `${name} ready`);
     runUntilSignal(logger, async () => {
       await service.close();
-      await revocations.close();
+      await closeShared();
     });
   };
   run().catch((error) => {

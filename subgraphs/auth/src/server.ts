@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, createTokenVerifier, type Logger, type RevocationStore, type SubgraphServer } from '@dorandoran/service-kit';
+import { createSubgraphServer, createTokenVerifier, type EventRecorder, type Logger, type RevocationStore, type SubgraphServer } from '@dorandoran/service-kit';
 import type { BackgroundTasks } from './background';
 import type { AuthConfig } from './config';
 import { createContext, type AuthServices } from './context';
@@ -20,24 +20,24 @@ import type { UsersClient } from './usersClient';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
-export interface AuthServerDeps {
+export interface AuthServicesDeps {
   config: AuthConfig;
-  em: EntityManager;
   keys: SigningKeys;
-  routerSecret: string;
   revocations: RevocationStore;
   users: UsersClient;
   mailer: Mailer;
   /** Where work the answers must not wait for runs (reset codes after requestPasswordReset). */
   background: BackgroundTasks;
+  /** Records auth's events (auth.logged_in) with the session that causes them. */
+  events: EventRecorder;
   logger: Logger;
 }
 
-/** The auth subgraph's HTTP server (GraphQL, /health, /.well-known/jwks.json), not yet listening. */
-export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> {
+/** What the resolvers and the account-event handlers use besides the database; made once per service. */
+export function createAuthServices(deps: AuthServicesDeps): AuthServices {
   const { config, logger, revocations } = deps;
   const passwords = createPasswordHasher(config.passwordHash);
-  const auth: AuthServices = {
+  return {
     passwords,
     sessions: createSessions({
       issueAccessToken: createAccessTokenIssuer({
@@ -49,6 +49,7 @@ export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> 
       revocations,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+      events: deps.events,
       logger,
     }),
     loginGuard: createLoginGuard(config.loginLockout),
@@ -57,6 +58,21 @@ export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> 
     revocations,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   };
+}
+
+export interface AuthServerDeps {
+  config: AuthConfig;
+  em: EntityManager;
+  keys: SigningKeys;
+  routerSecret: string;
+  revocations: RevocationStore;
+  auth: AuthServices;
+  logger: Logger;
+}
+
+/** The auth subgraph's HTTP server (GraphQL, /health, /.well-known/jwks.json), not yet listening. */
+export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> {
+  const { config, logger, revocations, auth } = deps;
   return createSubgraphServer({
     name: 'auth',
     typeDefs,

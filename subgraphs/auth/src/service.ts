@@ -2,8 +2,11 @@ import {
   createLogger,
   databaseTarget,
   loadRouterSecret,
+  createEventRecorder,
   openDatabase,
+  startServiceEvents,
   type DatabaseTarget,
+  type EventTransport,
   type Logger,
   type RevocationStore,
   type RunningService,
@@ -16,12 +19,14 @@ import { entities } from './entities';
 import { createMailer, type Mailer } from './mailer';
 import { migrations } from './migrations';
 import { grantAdmin, type GrantAdminResult } from './roles';
-import { createAuthServer } from './server';
+import { accountEventHandlers } from './accountEvents';
+import { createAuthServer, createAuthServices } from './server';
 import { loadSigningKeys } from './signingKeys';
 import { createUsersClient } from './usersClient';
 
 export interface AuthDeps {
   revocations: RevocationStore;
+  events: EventTransport;
   logger?: Logger;
   /** Where reset codes are mailed (tests). @default as MAIL_TRANSPORT says */
   mailer?: Mailer;
@@ -56,17 +61,27 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
     const background = createBackgroundTasks(logger);
     // Closed after the server and before the database, so reset codes in flight are stored and mailed.
     opened.push(() => background.settled());
-    const server = await createAuthServer({
+    const keys = await loadSigningKeys(em.fork());
+    const auth = createAuthServices({
       config,
-      em,
-      keys: await loadSigningKeys(em.fork()),
-      routerSecret,
+      keys,
       revocations: deps.revocations,
       users,
       mailer: deps.mailer ?? createMailer(config.mail, logger),
       background,
+      events: createEventRecorder('auth'),
       logger,
     });
+    // Follows users' account events: suspension and deletion end sessions.
+    const events = await startServiceEvents({
+      service: 'auth',
+      orm: database.orm,
+      transport: deps.events,
+      logger,
+      handlers: accountEventHandlers({ sessions: auth.sessions, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+    });
+    opened.push(() => events.close());
+    const server = await createAuthServer({ config, em, keys, routerSecret, revocations: deps.revocations, auth, logger });
     opened.push(() => server.close());
     const port = await server.listen(config.port);
     logger.info({ port }, 'auth subgraph listening');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { forbidden, unauthenticated, type Logger, type RevocationStore } from '@dorandoran/service-kit';
+import { forbidden, unauthenticated, type EventRecorder, type Logger, type RevocationStore } from '@dorandoran/service-kit';
 import type { Account } from './entities/Account.entity';
 import { RefreshToken } from './entities/RefreshToken.entity';
 import { Session } from './entities/Session.entity';
@@ -11,12 +11,13 @@ export interface SessionOptions {
   revocations: RevocationStore;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  events: EventRecorder;
   logger: Logger;
 }
 
 export interface Sessions {
-  /** Starts a session for the account and flushes `em` (the account's own changes too). */
-  start(em: EntityManager, account: Account): Promise<AuthPayloadParent>;
+  /** Starts a session for the account and flushes `em` (the account's own changes and an auth.logged_in event too). */
+  start(em: EntityManager, account: Account, via: 'PASSWORD' | 'SIGN_UP'): Promise<AuthPayloadParent>;
   /** Trades a refresh token for a new pair; a token presented twice ends its session. */
   refresh(em: EntityManager, refreshToken: string): Promise<AuthPayloadParent>;
   /** Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from now on. */
@@ -45,10 +46,11 @@ export function createSessions(options: SessionOptions): Sessions {
   }
 
   const sessions: Sessions = {
-    start(em, account) {
+    start(em, account, via) {
       const now = new Date();
       const session = new Session(account, new Date(now.getTime() + refreshTtlMs));
       em.persist(session);
+      options.events.record(em, 'auth.logged_in', account.id, { userId: account.id, sessionId: session.id, via });
       return issue(em, session, account, now);
     },
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
+import type { EventRecorder, RequestIdentity, Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 import type { RoomFeed } from './roomFeed';
 import type { UsersClient } from './usersClient';
@@ -8,6 +8,8 @@ import type { UsersClient } from './usersClient';
 export interface ChatServices {
   users: UsersClient;
   feed: RoomFeed;
+  /** Records chat.message_sent with the message. */
+  events: EventRecorder;
 }
 
 export interface Context {

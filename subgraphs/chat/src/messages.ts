@@ -5,7 +5,7 @@ import type { SendMessageInput } from './__generated__/resolvers-types';
 import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
 import { Message } from './entities/Message.entity';
-import type { RoomFeed } from './roomFeed';
+import type { ChatServices } from './context';
 
 export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -27,11 +27,16 @@ function cleanClientMessageId(value: string): string {
 }
 
 /**
- * Saves the message with the room's next sequence number and publishes it once committed.
+ * Saves the message with the room's next sequence number (and its chat.message_sent event) and publishes it once committed.
  * A send with a clientMessageId the sender already used in the room returns that first message,
  * also when the retries race each other (the unique key decides, and the losers read the winner).
  */
-export async function sendMessage(em: EntityManager, feed: RoomFeed, senderId: string, input: SendMessageInput): Promise<Message> {
+export async function sendMessage(
+  em: EntityManager,
+  { feed, events }: Pick<ChatServices, 'feed' | 'events'>,
+  senderId: string,
+  input: SendMessageInput,
+): Promise<Message> {
   const text = cleanText(input.text);
   const key = { room: input.roomId, senderId, clientMessageId: cleanClientMessageId(input.clientMessageId) };
   const earlier = await em.findOne(Message, key);
@@ -48,6 +53,7 @@ export async function sendMessage(em: EntityManager, feed: RoomFeed, senderId: s
       const created = new Message(tx.getReference(ChatRoom, input.roomId), senderId, seq, text, key.clientMessageId);
       created.createdAt = sentAt;
       tx.persist(created);
+      events.record(tx, 'chat.message_sent', created.id, { messageId: created.id, roomId: input.roomId, senderId });
       return created;
     });
   } catch (error) {

@@ -96,6 +96,17 @@ export async function leaveChatRoom(em: EntityManager, feed: RoomFeed, roomId: s
 }
 
 /**
+ * A deleted user leaves every room (users' user.deleted event): their messages stay and show the
+ * profile users keeps for a deleted account, and their live subscriptions end.
+ */
+export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userId: string): Promise<void> {
+  const memberships = await em.find(ChatMember, { userId, leftAt: null }, { fields: ['room'] });
+  if (memberships.length === 0) return;
+  await em.nativeUpdate(ChatMember, { userId, leftAt: null }, { leftAt: new Date() });
+  for (const membership of memberships) await feed.memberLeft(membership.room.id, userId);
+}
+
+/**
  * A user's current rooms, latest activity first. Only the user themself lists them (permissions),
  * so the rooms are marked as the viewer's in the loaders and the membership rule needs no query.
  */

@@ -5,7 +5,9 @@ import {
   databaseTarget,
   loadRouterSecret,
   openDatabase,
+  startServiceEvents,
   type DatabaseTarget,
+  type EventTransport,
   type Logger,
   type RevocationStore,
   type RunningService,
@@ -14,12 +16,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ChatConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
+import { removeDeletedUser } from './rooms';
 import { createRoomFeed } from './roomFeed';
 import { createChatServer } from './server';
 import { createUsersClient } from './usersClient';
 
 export interface ChatDeps {
   revocations: RevocationStore;
+  events: EventTransport;
   logger?: Logger;
   /** Overrides where data lives (tests). */
   database?: DatabaseTarget;
@@ -38,11 +42,19 @@ export async function startChatService(config: ChatConfig, deps: ChatDeps): Prom
   const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
   const pubsub = createPubSub(config.redisUrl, logger);
   const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
+  const feed = createRoomFeed(pubsub, logger);
+  const events = await startServiceEvents({
+    service: 'chat',
+    orm: database.orm,
+    transport: deps.events,
+    logger,
+    handlers: { 'user.deleted': (event, em) => removeDeletedUser(em, feed, event.data.userId) },
+  });
   const server = await createChatServer({
     em: database.orm.em as EntityManager,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
-    chat: { users, feed: createRoomFeed(pubsub, logger) },
+    chat: { users, feed, events: events.recorder },
     logger,
     mode: config.mode,
   });
@@ -54,6 +66,7 @@ export async function startChatService(config: ChatConfig, deps: ChatDeps): Prom
     url: `http://localhost:${port}/graphql`,
     async close() {
       await server.close();
+      await events.close();
       users.close();
       await pubsub.close();
       await database.close();

@@ -1,3 +1,4 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, conflict, type Logger, serviceUnavailable } from '@dorandoran/service-kit';
 import type { PayOrderInput } from './__generated__/resolvers-types';
@@ -161,6 +162,27 @@ export async function cancelOrder(checkout: Checkout, actor: OrderActor & { role
     return claim.cancelled;
   }
   return refund(checkout, claim.payment!, actor, reason);
+}
+
+/**
+ * Cancels unpaid orders for the system (a deleted buyer's, abandoned ones), each under its lock.
+ * An order whose payment is being confirmed is left alone: the confirmation settles it, and
+ * cancelling would lose track of a charge.
+ */
+export async function cancelUnpaidOrders(tx: EntityManager, which: { buyerId?: string; placedBefore?: Date }, reason: string): Promise<Order[]> {
+  const where: FilterQuery<Order> = { status: 'PENDING_PAYMENT' };
+  if (which.buyerId) where.buyerId = which.buyerId;
+  if (which.placedBefore) where.createdAt = { $lt: which.placedBefore };
+  const candidates = await tx.find(Order, where, { fields: ['id'], orderBy: { id: 'asc' } });
+  const cancelled: Order[] = [];
+  for (const { id } of candidates) {
+    const order = await lockOrder(tx, id);
+    if (order.status !== 'PENDING_PAYMENT') continue;
+    const payment = await tx.findOne(Payment, { order: order.id });
+    if (payment?.status === 'CONFIRMING') continue;
+    cancelled.push(await changeStatus(tx, order, 'CANCELLED', { role: 'SYSTEM' }, reason));
+  }
+  return cancelled;
 }
 
 async function refund(checkout: Checkout, payment: Payment, actor: OrderActor, reason: string | null): Promise<Order> {

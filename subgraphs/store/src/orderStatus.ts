@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict } from '@dorandoran/service-kit';
+import { conflict, createEventRecorder } from '@dorandoran/service-kit';
 import type { OrderStatus } from './__generated__/resolvers-types';
 import { Order } from './entities/Order.entity';
 import { OrderStatusChange, type OrderActor } from './entities/OrderStatusChange.entity';
+
+/** store's events (order.placed, order.paid, order.status_changed) go into the outbox with the change. */
+export const storeEvents = createEventRecorder('store');
 
 /** The status machine: where an order may go from each status. */
 const NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
@@ -31,7 +34,7 @@ export function illegalTransition(order: Pick<Order, 'id' | 'status'>, to: Order
 /**
  * Moves an order from `from` to `to` inside the caller's transaction. The update is conditional on
  * `from`, so of two concurrent changes one wins and the other gets CONFLICT with the order's status
- * as it is. Records the change, and puts the stock back when the order ends undelivered.
+ * as it is. Records the change (history and events), and puts the stock back when the order ends undelivered.
  */
 export async function changeStatus(
   tx: EntityManager,
@@ -52,6 +55,10 @@ export async function changeStatus(
     );
   }
   tx.persist(new OrderStatusChange(current, from, to, actor, reason));
+  storeEvents.record(tx, 'order.status_changed', current.id, { orderId: current.id, buyerId: current.buyerId, from, to, actorRole: actor.role });
+  if (to === 'PAID') {
+    storeEvents.record(tx, 'order.paid', current.id, { orderId: current.id, buyerId: current.buyerId, amount: { amount: current.totalAmount, currency: 'KRW' } });
+  }
   await tx.flush();
   return current;
 }

@@ -8,7 +8,7 @@ import { OrderStatusChange, type OrderActor } from './entities/OrderStatusChange
 import { Payment } from './entities/Payment.entity';
 import { Product } from './entities/Product.entity';
 import type { OrderFeed } from './orderFeed';
-import { changeStatus } from './orderStatus';
+import { changeStatus, storeEvents } from './orderStatus';
 import { decodeIdCursor } from './pagination';
 import type { OrderConnectionParent } from './resolvers/mappers';
 
@@ -101,6 +101,7 @@ export async function placeOrder(em: EntityManager, buyerId: string, input: Plac
       if (order.totalAmount > MAX_TOTAL) throw badUserInput('items', `The order's total would be ${order.totalAmount} KRW, over the limit of ${MAX_TOTAL}; split it.`);
       tx.persist(order);
       tx.persist(new OrderStatusChange(order, null, 'PENDING_PAYMENT', { role: 'BUYER', userId: buyerId }, null));
+      storeEvents.record(tx, 'order.placed', order.id, { orderId: order.id, buyerId, total: { amount: order.totalAmount, currency: 'KRW' }, itemCount: lines.length });
       return order;
     });
   } catch (error) {

@@ -6,13 +6,15 @@ import {
   loadLocalSecret,
   loadRouterSecret,
   openDatabase,
+  startServiceEvents,
   type DatabaseTarget,
+  type EventTransport,
   type Logger,
   type RevocationStore,
   type RunningService,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { reconcilePayments, type Checkout } from './checkout';
+import { cancelUnpaidOrders, reconcilePayments, type Checkout } from './checkout';
 import type { StoreConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
@@ -23,6 +25,7 @@ import { createStoreServer } from './server';
 
 export interface StoreDeps {
   revocations: RevocationStore;
+  events: EventTransport;
   logger?: Logger;
   /** Overrides where data lives (tests). */
   database?: DatabaseTarget;
@@ -61,6 +64,18 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
     logger,
     leaseMs: config.paymentTimeoutMs + 5000,
   };
+  const events = await startServiceEvents({
+    service: 'store',
+    orm: database.orm,
+    transport: deps.events,
+    logger,
+    handlers: {
+      'user.deleted': async (event, tx) => {
+        const cancelled = await cancelUnpaidOrders(tx, { buyerId: event.data.userId }, 'The buyer deleted their account.');
+        for (const order of cancelled) await checkout.feed.statusChanged(order);
+      },
+    },
+  });
   const server = await createStoreServer({
     em,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
@@ -85,6 +100,7 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
     async close() {
       clearInterval(reconciler);
       await server.close();
+      await events.close();
       await pubsub.close();
       await database.close();
     },

@@ -4,9 +4,6 @@ export interface UsersConfig extends CommonConfig {
   port: number;
   /** USERS_DATABASE_URL names this service's database exactly; DATABASE_URL names a server. */
   exactDatabase: boolean;
-  /** The auth subgraph, told when an account is suspended or deleted. */
-  authUrl: string;
-  authTimeoutMs: number;
   /** How long a user-wide token revocation is kept: the refresh-token lifetime. */
   refreshTokenTtlSeconds: number;
 }
@@ -20,8 +17,6 @@ export function loadUsersConfig(env: Environment): UsersConfig {
     databaseUrl: ownDatabase ?? common.databaseUrl,
     exactDatabase: ownDatabase !== undefined,
     port: read.int('USERS_PORT', 8082, { min: 0, max: 65535 }),
-    authUrl: read.url('AUTH_URL', 'http://localhost:8081/graphql')!,
-    authTimeoutMs: read.int('USERS_AUTH_TIMEOUT_MS', 2000, { min: 100, max: 60000 }),
     refreshTokenTtlSeconds: read.seconds('REFRESH_TOKEN_TTL', '7d'),
   });
 }

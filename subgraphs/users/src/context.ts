@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
-import type { AccountStatusNotifier } from './accountStatus';
+import type { EventRecorder, RequestIdentity, RevocationStore, Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 
 export interface Context {
@@ -10,15 +9,28 @@ export interface Context {
   /** The request carries the router secret (router or another service). */
   trusted: boolean;
   loaders: Loaders;
-  accountStatus: AccountStatusNotifier;
+  /** Records account events in the same flush as the change. */
+  events: EventRecorder;
+  access: AccessRevocation;
+}
+
+/**
+ * A suspension or deletion refuses the user's access tokens in the shared revocation store at once,
+ * even while auth is unreachable; auth ends the sessions when the event reaches it.
+ */
+export interface AccessRevocation {
+  revocations: RevocationStore;
+  /** The refresh-token lifetime: no token issued before the revocation outlives it. */
+  ttlSeconds: number;
 }
 
 export interface ContextDeps {
   em: EntityManager;
-  accountStatus: AccountStatusNotifier;
+  events: EventRecorder;
+  access: AccessRevocation;
 }
 
 export function createContext(deps: ContextDeps, identity: RequestIdentity): Context {
   const em = deps.em.fork();
-  return { em, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(em), accountStatus: deps.accountStatus };
+  return { em, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(em), events: deps.events, access: deps.access };
 }

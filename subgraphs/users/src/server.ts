@@ -3,9 +3,8 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
-import type { AccountStatusNotifier } from './accountStatus';
-import { createContext } from './context';
+import { createSubgraphServer, type EventRecorder, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createContext, type AccessRevocation } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
 
@@ -15,7 +14,8 @@ export interface UsersServerDeps {
   em: EntityManager;
   verifier: TokenVerifier;
   routerSecret: string;
-  accountStatus: AccountStatusNotifier;
+  events: EventRecorder;
+  access: AccessRevocation;
   logger: Logger;
   mode: 'development' | 'production';
 }

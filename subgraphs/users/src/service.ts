@@ -4,13 +4,14 @@ import {
   databaseTarget,
   loadRouterSecret,
   openDatabase,
+  startServiceEvents,
   type DatabaseTarget,
+  type EventTransport,
   type Logger,
   type RevocationStore,
   type RunningService,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createAccountStatusNotifier } from './accountStatus';
 import type { UsersConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
@@ -18,6 +19,7 @@ import { createUsersServer } from './server';
 
 export interface UsersDeps {
   revocations: RevocationStore;
+  events: EventTransport;
   logger?: Logger;
   /** Overrides where data lives (tests). */
   database?: DatabaseTarget;
@@ -34,19 +36,14 @@ export async function startUsersService(config: UsersConfig, deps: UsersDeps): P
     ...(deps.database ?? databaseTarget(config)),
   });
   const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
-  const accountStatus = createAccountStatusNotifier({
-    authUrl: config.authUrl,
-    timeoutMs: config.authTimeoutMs,
-    routerSecret,
-    revocations: deps.revocations,
-    revocationTtlSeconds: config.refreshTokenTtlSeconds,
-    logger,
-  });
+  // users produces account events (auth ends sessions on them) and consumes none.
+  const events = await startServiceEvents({ service: 'users', orm: database.orm, transport: deps.events, logger });
   const server = await createUsersServer({
     em: database.orm.em as EntityManager,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
-    accountStatus,
+    events: events.recorder,
+    access: { revocations: deps.revocations, ttlSeconds: config.refreshTokenTtlSeconds },
     logger,
     mode: config.mode,
   });
@@ -57,7 +54,7 @@ export async function startUsersService(config: UsersConfig, deps: UsersDeps): P
     port,
     url: `http://localhost:${port}/graphql`,
     async close() {
-      accountStatus.close();
+      await events.close();
       await server.close();
       await database.close();
     },

@@ -8,8 +8,8 @@ import { startOutboxRelay } from './relay';
 import type { EventTransport } from './transport';
 
 /** Redis Streams when REDIS_URL is set, the in-process log otherwise (one per process, shared by its services). */
-export function createEventTransport(redisUrl: string | undefined, logger: Logger): EventTransport {
-  return redisUrl ? createRedisStreamsTransport(redisUrl, logger) : createInProcessTransport(logger);
+export function createEventTransport(redisUrl: string | undefined, logger: Logger, options: { prefix?: string } = {}): EventTransport {
+  return redisUrl ? createRedisStreamsTransport(redisUrl, logger, options) : createInProcessTransport(logger);
 }
 
 export interface ServiceEvents {

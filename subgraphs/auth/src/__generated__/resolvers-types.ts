@@ -23,12 +23,6 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** Account states auth acts on (internal). */
-export type AccountStatus =
-  | 'ACTIVE'
-  | 'DELETED'
-  | 'SUSPENDED';
-
 /** A signed-in session. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -44,8 +38,6 @@ export type AuthPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Internal, called by the users subgraph: applies an account status (suspension ends all sessions and blocks sign-in). */
-  applyAccountStatus: Scalars['Boolean']['output'];
   /** Changes the caller's password; other sessions are ended, this one stays. */
   changePassword: Scalars['Boolean']['output'];
   /** Signs in. After 5 wrong passwords for one account within 15 minutes, sign-in is refused for 15 minutes. */
@@ -67,12 +59,6 @@ export type Mutation = {
    * The password needs at least 8 characters with a letter and a digit.
    */
   signUp: AuthPayload;
-};
-
-
-export type MutationApplyAccountStatusArgs = {
-  status: AccountStatus;
-  userId: Scalars['ID']['input'];
 };
 
 
@@ -226,7 +212,6 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AccountStatus: AccountStatus;
   AuthPayload: ResolverTypeWrapper<AuthPayloadParentModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -265,7 +250,6 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  applyAccountStatus?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationApplyAccountStatusArgs, 'status' | 'userId'>>;
   changePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

@@ -1,3 +1,4 @@
+import { eventEntities } from '@dorandoran/service-kit';
 import { Account } from './Account.entity';
 import { LoginAttempt } from './LoginAttempt.entity';
 import { PasswordResetCode } from './PasswordResetCode.entity';
@@ -6,4 +7,4 @@ import { Session } from './Session.entity';
 import { SigningKey } from './SigningKey.entity';
 
 /** Every entity of this subgraph, listed explicitly for the ORM. */
-export const entities = [Account, LoginAttempt, PasswordResetCode, RefreshToken, Session, SigningKey];
+export const entities = [Account, LoginAttempt, PasswordResetCode, RefreshToken, Session, SigningKey, ...eventEntities];

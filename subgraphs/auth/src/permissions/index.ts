@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
 import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin, isAuthenticated, isTrustedService } from './rules';
+import { isAdmin, isAuthenticated } from './rules';
 
 export const permissions = shield(
   {
@@ -20,7 +20,6 @@ export const permissions = shield(
       requestPasswordReset: allow,
       resetPassword: allow,
       setUserRoles: isAdmin,
-      applyAccountStatus: isTrustedService,
     },
   },
   { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },

@@ -3,8 +3,6 @@ import { badUserInput, conflict, forbidden, notFound, unauthenticated } from '@d
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
 import { Account } from '../entities/Account.entity';
-import { PasswordResetCode } from '../entities/PasswordResetCode.entity';
-import { isUuid } from '../loaders';
 import { setRoles } from '../roles';
 
 const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
@@ -24,7 +22,7 @@ export const Mutation: MutationResolvers = {
         const account = new Account(email, passwordHash);
         account.lastLoginAt = new Date();
         tx.persist(account);
-        const signedIn = await auth.sessions.start(tx, account);
+        const signedIn = await auth.sessions.start(tx, account, 'SIGN_UP');
         await auth.users.createProfile({ id: account.id, nickname: input.nickname, email, locale: input.locale ?? undefined });
         return signedIn;
       });
@@ -47,7 +45,7 @@ export const Mutation: MutationResolvers = {
     if (account.status !== 'ACTIVE') throw forbidden('This account is suspended. Contact support.');
     if (auth.passwords.needsRehash(account.passwordHash!)) account.passwordHash = await auth.passwords.hash(password);
     account.lastLoginAt = new Date();
-    const payload = await auth.sessions.start(em, account);
+    const payload = await auth.sessions.start(em, account, 'PASSWORD');
     context.signedInUserId = account.id;
     return payload;
   },
@@ -106,25 +104,5 @@ export const Mutation: MutationResolvers = {
     // Access tokens carry the scopes they were issued with: a former admin signs in again to lose them.
     if (demoted) await auth.sessions.endAll(em, account.id);
     return account;
-  },
-
-  async applyAccountStatus(_parent, { userId, status }, { em, auth }) {
-    const account = isUuid(userId) ? await em.findOne(Account, { id: userId }) : null;
-    if (!account) throw notFound('User', userId);
-    account.status = status;
-    if (status === 'DELETED') {
-      // The address may sign up again; the hash is gone for good.
-      account.email = null;
-      account.passwordHash = null;
-    }
-    await em.flush();
-    if (status === 'ACTIVE') {
-      await auth.revocations.restoreUser(userId);
-      return true;
-    }
-    await em.nativeDelete(PasswordResetCode, { account: userId });
-    await auth.sessions.endAll(em, userId);
-    await auth.revocations.revokeUser(userId, auth.refreshTokenTtlSeconds);
-    return true;
   },
 };

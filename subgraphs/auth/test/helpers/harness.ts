@@ -2,9 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, createMemoryRevocationStore, type RevocationStore, type RunningService } from '@dorandoran/service-kit';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  createEventTransport,
+  createLogger,
+  createMemoryRevocationStore,
+  type EventTransport,
+  type RevocationStore,
+  type RunningService,
+} from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { freePort, testDatabase } from '../../../../test/support/infra';
+import { eventually } from '../../../../test/support/ws';
 import { loadUsersConfig } from '../../../users/src/config';
 import { startUsersService } from '../../../users/src/service';
 import { loadAuthConfig } from '../../src/config';
@@ -27,6 +36,11 @@ export interface AuthHarness {
   trusted: Record<string, string>;
   mail: MailMessage[];
   revocations: RevocationStore;
+  /**
+   * Announces a status change as users does (a user.status_changed event, or user.deleted), and
+   * resolves once auth has applied it. `occurredAt` defaults to now.
+   */
+  announceStatus(userId: string, to: 'ACTIVE' | 'SUSPENDED' | 'DELETED', occurredAt?: Date): Promise<void>;
   /** POSTs to the auth subgraph itself (not through a router). */
   call(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   signUp(overrides?: Partial<{ email: string; password: string; nickname: string }>): Promise<SignedIn>;
@@ -68,6 +82,20 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
   const secret = randomBytes(16).toString('hex');
   const logger = createLogger('auth-test', process.env.TEST_LOG_LEVEL ?? 'silent');
   const revocations = createMemoryRevocationStore();
+  const events = createEventTransport(undefined, logger);
+  const applied = new Set<string>();
+  // Notes which events auth's consumer has applied and committed, so tests can wait for them.
+  const observed: EventTransport = {
+    ...events,
+    subscribe: (subscription) =>
+      events.subscribe({
+        ...subscription,
+        handle: async (event) => {
+          await subscription.handle(event);
+          applied.add((event as { id: string }).id);
+        },
+      }),
+  };
   const mail: MailMessage[] = [];
   const capture: Mailer = { send: async (message) => void mail.push(message) };
   const auth = await startAuthService(
@@ -83,6 +111,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
     }),
     {
       revocations,
+      events: observed,
       logger,
       mailer: options.mailer === 'from config' ? undefined : (options.mailer ?? capture),
       database: options.embeddedDataDir ? { dataDir } : testDatabase('auth'),
@@ -97,7 +126,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
       AUTH_URL: auth.url,
       AUTH_JWKS_URL: auth.url.replace('/graphql', '/.well-known/jwks.json'),
     });
-    users = await startUsersService(config, { revocations, logger, database: testDatabase('users') });
+    users = await startUsersService(config, { revocations, events: observed, logger, database: testDatabase('users') });
   }
   const trusted = { 'x-router-secret': secret };
   const call: AuthHarness['call'] = (query, variables = {}, headers = {}) => post(auth.url, query, variables, headers);
@@ -108,6 +137,13 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
     trusted,
     mail,
     revocations,
+    async announceStatus(userId, to, occurredAt = new Date()) {
+      const envelope = { version: 1, occurredAt: occurredAt.toISOString(), producer: 'users', subject: userId, data: { userId } };
+      const announced = [{ ...envelope, id: uuidv7(), type: 'user.status_changed' as const, data: { userId, from: 'ACTIVE' as const, to } }];
+      if (to === 'DELETED') announced.push({ ...envelope, id: uuidv7(), type: 'user.deleted' as never, data: { userId } as never });
+      await events.publish(announced);
+      await eventually(() => announced.every((event) => applied.has(event.id)), `auth applied ${to} for ${userId}`);
+    },
     call,
     async signUp(overrides = {}) {
       const input = { email: uniqueEmail(), password: 'correct horse 42', nickname: 'Mina Kim', ...overrides };
@@ -126,6 +162,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
     async close() {
       await users?.close();
       await auth.close();
+      await events.close();
       if (!options.embeddedDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -39,6 +39,6 @@ describe('who may call the subgraph', () => {
 
   test('the router (secret) gets the SDL without a token', async () => {
     const response = await post(h.url, '{ _service { sdl } }', {}, h.trusted);
-    expect(response.data!._service.sdl).toMatch(/applyAccountStatus/);
+    expect(response.data!._service.sdl).toMatch(/setUserRoles/);
   });
 });

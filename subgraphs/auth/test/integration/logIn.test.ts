@@ -6,9 +6,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const suspend = (userId: string) =>
-  h.call('mutation($id: ID!) { applyAccountStatus(userId: $id, status: SUSPENDED) }', { id: userId }, h.trusted);
-
 describe('logIn', () => {
   test('signs in with the email in any case and records lastLoginAt', async () => {
     const user = await h.signUp();
@@ -59,7 +56,7 @@ describe('logIn', () => {
 
   test('a suspended account hears FORBIDDEN only after the right password', async () => {
     const user = await h.signUp();
-    expect((await suspend(user.id)).data).toEqual({ applyAccountStatus: true });
+    await h.announceStatus(user.id, 'SUSPENDED');
     expect(codeOf(await h.logIn(user.email, 'wrong password 1'))).toBe('UNAUTHENTICATED');
     const right = await h.logIn(user.email, user.password);
     expect(codeOf(right)).toBe('FORBIDDEN');

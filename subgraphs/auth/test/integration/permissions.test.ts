@@ -10,7 +10,6 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const SET_ROLES = 'mutation($id: ID!, $roles: [Role!]!) { setUserRoles(userId: $id, roles: $roles) { id roles } }';
-const APPLY = 'mutation($id: ID!, $status: AccountStatus!) { applyAccountStatus(userId: $id, status: $status) }';
 const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email roles lastLoginAt } } }';
 const users = (...ids: string[]) => ({ r: ids.map((id) => ({ __typename: 'User', id })) });
 
@@ -74,42 +73,47 @@ describe('setUserRoles', () => {
   });
 });
 
-describe('applyAccountStatus (internal)', () => {
-  test('only another service (router secret) may call it: an admin or the user themself is FORBIDDEN and nothing changes', async () => {
+describe('account events from users', () => {
+  test('there is no mutation to set an account status: only users, by its events, can', async () => {
     const user = await h.signUp();
-    for (const [headers, status] of [[user.headers, 'DELETED'], [admin.headers, 'SUSPENDED'], [admin.headers, 'DELETED']] as const) {
-      const refused = await h.call(APPLY, { id: user.id, status }, headers);
-      expect(refused.data).toBeNull();
-      expect(refused.errors![0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringMatching(/setUserStatus or deleteAccount/) });
-    }
-    expect((await h.call(ENTITIES, users(user.id), user.headers)).status).toBe(200);
+    const refused = await h.call('mutation($id: ID!) { applyAccountStatus(userId: $id, status: DELETED) }', { id: user.id }, h.trusted);
+    expect(codeOf(refused)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect((await h.logIn(user.email, user.password)).errors).toBeUndefined();
   });
 
-  test('deleting: the token is refused, the email and password are gone, the address can sign up again', async () => {
+  test('user.deleted: the token is refused, the email and password are gone, the address can sign up again', async () => {
     const user = await h.signUp();
-    expect((await h.call(APPLY, { id: user.id, status: 'DELETED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
+    await h.announceStatus(user.id, 'DELETED');
     expect((await h.call(ENTITIES, users(user.id), user.headers)).status).toBe(401);
     expect(codeOf(await h.logIn(user.email, user.password))).toBe('UNAUTHENTICATED');
     expect((await h.call(ENTITIES, users(user.id), admin.headers)).data!._entities[0].email).toBeNull();
     await expect(h.signUp({ email: user.email })).resolves.toMatchObject({ email: user.email });
   });
 
-  test('suspending refuses the tokens at once and sign-in with FORBIDDEN; ACTIVE lets the user back', async () => {
+  test('SUSPENDED refuses the tokens and sign-in with FORBIDDEN; ACTIVE lets the user back', async () => {
     const user = await h.signUp();
-    expect((await h.call(APPLY, { id: user.id, status: 'SUSPENDED' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
+    await h.announceStatus(user.id, 'SUSPENDED');
     const refused = await h.call(ENTITIES, users(user.id), user.headers);
     expect(refused.status).toBe(401);
     expect(codeOf(await h.logIn(user.email, user.password))).toBe('FORBIDDEN');
-    expect((await h.call(APPLY, { id: user.id, status: 'ACTIVE' }, h.trusted)).data).toEqual({ applyAccountStatus: true });
+    await h.announceStatus(user.id, 'ACTIVE');
     const again = await h.logIn(user.email, user.password);
     expect(again.errors).toBeUndefined();
     expect((await h.call(ENTITIES, users(user.id), { authorization: `Bearer ${again.data!.logIn.accessToken}` })).status).toBe(200);
   });
 
-  test('an unknown user is NOT_FOUND', async () => {
-    for (const id of ['01234567-89ab-7def-8123-456789abcdef', 'nope']) {
-      expect(codeOf(await h.call(APPLY, { id, status: 'ACTIVE' }, h.trusted))).toBe('NOT_FOUND');
-    }
+  test('an older event arriving after a newer one changes nothing, and a deletion is final', async () => {
+    const user = await h.signUp();
+    const now = Date.now();
+    await h.announceStatus(user.id, 'SUSPENDED', new Date(now));
+    await h.announceStatus(user.id, 'ACTIVE', new Date(now - 60_000)); // redelivered late
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('FORBIDDEN');
+    await h.announceStatus(user.id, 'DELETED', new Date(now + 1000));
+    await h.announceStatus(user.id, 'ACTIVE', new Date(now + 2000));
+    expect(codeOf(await h.logIn(user.email, user.password))).toBe('UNAUTHENTICATED');
+  });
+
+  test('an event about a user auth has no account for is applied as nothing', async () => {
+    await expect(h.announceStatus('01234567-89ab-7def-8123-456789abcdef', 'SUSPENDED')).resolves.toBeUndefined();
   });
 });

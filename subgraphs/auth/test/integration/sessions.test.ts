@@ -60,11 +60,11 @@ describe('refreshSession', () => {
 
   test('is refused for a suspended account', async () => {
     const user = await h.signUp();
-    await h.call('mutation($id: ID!) { applyAccountStatus(userId: $id, status: SUSPENDED) }', { id: user.id }, h.trusted);
+    await h.announceStatus(user.id, 'SUSPENDED');
     expect(codeOf(await refresh(user.refreshToken))).toBe('UNAUTHENTICATED'); // the session was deleted with the suspension
   });
 
-  test('is refused for a session older than a user-wide revocation (as when users could not reach auth)', async () => {
+  test('is refused for a session older than a user-wide revocation (as a suspension leaves)', async () => {
     const user = await h.signUp();
     await new Promise((resolve) => setTimeout(resolve, 1000)); // revocations have one-second resolution
     await h.revocations.revokeUser(user.id, 60);

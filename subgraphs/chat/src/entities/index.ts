@@ -1,6 +1,7 @@
+import { eventEntities } from '@dorandoran/service-kit';
 import { ChatMember } from './ChatMember.entity';
 import { ChatRoom } from './ChatRoom.entity';
 import { Message } from './Message.entity';
 
 /** Every entity of this subgraph, listed explicitly for the ORM. */
-export const entities = [ChatRoom, ChatMember, Message];
+export const entities = [ChatRoom, ChatMember, Message, ...eventEntities];

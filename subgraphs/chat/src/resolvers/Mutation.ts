@@ -5,7 +5,7 @@ import { createChatRoom, leaveChatRoom } from '../rooms';
 export const Mutation: MutationResolvers = {
   createChatRoom: (_parent, { input }, { em, viewer, chat }) => createChatRoom(em, chat.users, viewer!.userId, input),
 
-  sendMessage: (_parent, { input }, { em, viewer, chat }) => sendMessage(em, chat.feed, viewer!.userId, input),
+  sendMessage: (_parent, { input }, { em, viewer, chat }) => sendMessage(em, chat, viewer!.userId, input),
 
   async markRoomRead(_parent, { roomId, messageId }, { em, viewer, loaders }) {
     await markRoomRead(em, viewer!.userId, roomId, messageId);

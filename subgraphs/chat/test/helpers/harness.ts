@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createLogger, createMemoryRevocationStore, type DatabaseTarget, type RunningService } from '@dorandoran/service-kit';
+import { createInProcessTransport, createLogger, createMemoryRevocationStore, type DatabaseTarget, type RunningService } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
@@ -47,18 +47,17 @@ export async function startHarness(): Promise<ChatHarness> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'chat-test-'));
   const revocations = createMemoryRevocationStore();
   const logger = createLogger('chat-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const events = createInProcessTransport(logger);
   const baseEnv = {
     ROUTER_SECRET: SECRET,
     AUTH_JWKS_URL: issuer.jwksUrl,
-    // Nothing listens here: users' account-status calls to auth fail fast and take the fallback.
-    AUTH_URL: 'http://127.0.0.1:9/graphql',
     DATA_DIR: dataDir,
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   };
-  const users = await startUsersService(loadUsersConfig({ ...baseEnv, USERS_PORT: '0' }), { revocations, logger, database: testDatabase('users') });
+  const users = await startUsersService(loadUsersConfig({ ...baseEnv, USERS_PORT: '0' }), { revocations, events, logger, database: testDatabase('users') });
   const extra: RunningService[] = [];
   const startChat = async (env: Record<string, string> = {}, database: DatabaseTarget = testDatabase('chat')) => {
-    const service = await startChatService(loadChatConfig({ ...baseEnv, CHAT_PORT: '0', USERS_URL: users.url, ...env }), { revocations, logger, database });
+    const service = await startChatService(loadChatConfig({ ...baseEnv, CHAT_PORT: '0', USERS_URL: users.url, ...env }), { revocations, events, logger, database });
     extra.push(service);
     return service;
   };
@@ -97,6 +96,7 @@ export async function startHarness(): Promise<ChatHarness> {
     async close() {
       for (const service of extra.reverse()) await service.close();
       await users.close();
+      await events.close();
       await issuer.close();
     },
   };

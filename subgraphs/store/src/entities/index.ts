@@ -1,3 +1,4 @@
+import { eventEntities } from '@dorandoran/service-kit';
 import { Order } from './Order.entity';
 import { OrderItem } from './OrderItem.entity';
 import { OrderStatusChange } from './OrderStatusChange.entity';
@@ -6,4 +7,4 @@ import { Product } from './Product.entity';
 import { WebhookEvent } from './WebhookEvent.entity';
 
 /** Every entity of this subgraph, listed explicitly for the ORM. */
-export const entities = [Product, Order, OrderItem, OrderStatusChange, Payment, WebhookEvent];
+export const entities = [Product, Order, OrderItem, OrderStatusChange, Payment, WebhookEvent, ...eventEntities];

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createLogger, createMemoryRevocationStore } from '@dorandoran/service-kit';
+import { createInProcessTransport, createLogger, createMemoryRevocationStore } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
@@ -46,6 +46,8 @@ export async function startHarness(options: { env?: Record<string, string> } = {
   const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'store-test-'));
   const sandbox = createSandboxProvider({ timeoutMs: PAYMENT_TIMEOUT_MS });
+  const logger = createLogger('store-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const events = createInProcessTransport(logger);
   const store = await startStoreService(
     loadStoreConfig({
       ROUTER_SECRET: SECRET,
@@ -59,7 +61,8 @@ export async function startHarness(options: { env?: Record<string, string> } = {
     }),
     {
       revocations: createMemoryRevocationStore(),
-      logger: createLogger('store-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+      events,
+      logger,
       database: testDatabase('store'),
       paymentProvider: options.env?.PAYMENT_PROVIDER ? undefined : sandbox,
     },
@@ -93,6 +96,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
     subscriptions: async () => (await health<{ subscriptions: number }>(store.url)).subscriptions,
     async close() {
       await store.close();
+      await events.close();
       await issuer.close();
     },
   };

@@ -1,4 +1,5 @@
 /* Maintained by `npm run migration:create -- users`: every migration, oldest first. */
 import { Migration20261124131739 } from './Migration20261124131739';
+import { Migration20261124182000 } from './Migration20261124182000';
 
-export const migrations = [Migration20261124131739];
+export const migrations = [Migration20261124131739, Migration20261124182000];

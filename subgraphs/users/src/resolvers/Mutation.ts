@@ -1,5 +1,7 @@
-import { conflict, forbidden, isUuid, notFound } from '@dorandoran/service-kit';
-import type { MutationResolvers } from '../__generated__/resolvers-types';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { conflict, forbidden, isUuid, notFound, type EventRecorder } from '@dorandoran/service-kit';
+import type { MutationResolvers, UserStatus } from '../__generated__/resolvers-types';
+import type { AccessRevocation } from '../context';
 import { User } from '../entities/User.entity';
 import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname, cleanStatusReason } from '../profileRules';
 
@@ -18,7 +20,7 @@ export const Mutation: MutationResolvers = {
     return user;
   },
 
-  async setUserStatus(_parent, { userId, status, reason }, { em, viewer, accountStatus }) {
+  async setUserStatus(_parent, { userId, status, reason }, { em, viewer, events, access }) {
     // An administrator suspending themselves would lock out the one who can undo it.
     if (userId === viewer!.userId) throw forbidden('You cannot change your own status; ask another administrator.');
     const statusReason = cleanStatusReason(reason);
@@ -27,31 +29,48 @@ export const Mutation: MutationResolvers = {
     if (user.status === 'DELETED' && status !== 'DELETED') {
       throw conflict(`User ${userId} is deleted; a deleted account cannot be restored.`);
     }
+    const from = user.status;
     if (status === 'DELETED') erase(user);
     else user.status = status;
     user.statusReason = statusReason;
+    // The events commit with the change: auth ends the sessions, chat and store tidy up.
+    if (from !== status) recordStatusChange(events, em, user.id, from, status);
     await em.flush();
-    await accountStatus.notify(user.id, status);
+    await applyAccessAtOnce(access, user.id, status);
     return user;
   },
 
-  async deleteAccount(_parent, _args, { em, viewer, accountStatus }) {
+  async deleteAccount(_parent, _args, { em, viewer, events, access }) {
     const user = await em.findOne(User, { id: viewer!.userId });
     if (!user) throw notFound('User', viewer!.userId);
+    const from = user.status;
     erase(user);
+    if (from !== 'DELETED') recordStatusChange(events, em, user.id, from, 'DELETED');
     await em.flush();
-    await accountStatus.notify(user.id, 'DELETED');
+    await applyAccessAtOnce(access, user.id, 'DELETED');
     return true;
   },
 
-  async createProfile(_parent, { input }, { em }) {
+  async createProfile(_parent, { input }, { em, events }) {
     const existing = await em.findOne(User, { id: input.id });
     if (existing) return existing; // auth retried: the profile is already there
     const user = new User(input.id, cleanNickname(input.nickname), input.email, cleanLocale(input.locale ?? 'ko-KR'));
-    await em.persistAndFlush(user);
+    em.persist(user);
+    events.record(em, 'user.registered', user.id, { userId: user.id });
+    await em.flush();
     return user;
   },
 };
+
+async function applyAccessAtOnce({ revocations, ttlSeconds }: AccessRevocation, userId: string, status: UserStatus) {
+  if (status === 'ACTIVE') await revocations.restoreUser(userId);
+  else await revocations.revokeUser(userId, ttlSeconds);
+}
+
+function recordStatusChange(events: EventRecorder, em: EntityManager, userId: string, from: UserStatus, to: UserStatus) {
+  events.record(em, 'user.status_changed', userId, { userId, from, to });
+  if (to === 'DELETED') events.record(em, 'user.deleted', userId, { userId });
+}
 
 /** A deleted profile keeps its id (messages and orders still point at it) and nothing personal. */
 function erase(user: User) {

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createLogger, createMemoryRevocationStore, type RunningService } from '@dorandoran/service-kit';
+import { createInProcessTransport, createLogger, createMemoryRevocationStore, type RunningService } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
@@ -21,12 +21,11 @@ beforeAll(async () => {
     USERS_PORT: '0',
     ROUTER_SECRET: SECRET,
     AUTH_JWKS_URL: issuer.jwksUrl,
-    // Nothing listens here: account-status calls fail fast and take the fallback.
-    AUTH_URL: 'http://127.0.0.1:9/graphql',
     DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'users-test-')),
   });
   users = await startUsersService(config, {
     revocations: createMemoryRevocationStore(),
+    events: createInProcessTransport(createLogger('users-test', 'silent')),
     logger: createLogger('users-test', 'silent'),
     database: testDatabase('users'),
   });
