@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetK
 import { GraphQLError } from 'graphql';
 import type { CommonConfig } from './config';
 import type { RevocationStore } from './revocations';
+import { forbidden, unauthenticated } from './errors';
 
 /** Who is calling, as proven by a verified access token. */
 export interface Viewer {
@@ -95,4 +96,10 @@ export function createRemoteTokenVerifier(
   revocations: RevocationStore,
 ): TokenVerifier {
   return createTokenVerifier({ keys: remoteKeys(config.jwksUrl), issuer: config.jwtIssuer, audience: config.jwtAudience, revocations });
+}
+
+/** Maintenance mutations: the batch service's account (scope service), or an administrator by hand. */
+export function serviceOrAdmin(viewer: Viewer | null): true | GraphQLError {
+  if (!viewer) return unauthenticated();
+  return viewer.scopes.has('service') || viewer.scopes.has('admin') ? true : forbidden('Only the batch service or an administrator can do this.');
 }

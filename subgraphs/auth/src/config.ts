@@ -23,6 +23,8 @@ export interface AuthConfig extends CommonConfig {
   loginLockout: { attempts: number; windowSeconds: number };
   resetCodeTtlSeconds: number;
   mail: MailSettings;
+  /** The batch service's account password; generated locally, and without it in production there is no such account. */
+  serviceAccountPassword?: string;
 }
 
 /** How reset codes reach users: `log` writes each mail to the log (the local outbox), `smtp` sends it. */
@@ -52,6 +54,7 @@ export function loadAuthConfig(env: Environment): AuthConfig {
     }),
     resetCodeTtlSeconds: read.seconds('RESET_CODE_TTL', '10m'),
     mail: Object.freeze(readMailSettings(read, common.mode)),
+    serviceAccountPassword: read.optional('SERVICE_ACCOUNT_PASSWORD'),
   });
 }
 

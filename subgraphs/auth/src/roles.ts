@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict, notFound } from '@dorandoran/service-kit';
+import { badUserInput, conflict, notFound } from '@dorandoran/service-kit';
 import type { Role } from './__generated__/resolvers-types';
 import { Account, ROLES } from './entities/Account.entity';
 import { isUuid } from './loaders';
@@ -10,10 +10,12 @@ import { isUuid } from './loaders';
  * ADMIN. Returns the account and whether it lost ADMIN.
  */
 export async function setRoles(em: EntityManager, userId: string, roles: readonly Role[]): Promise<{ account: Account; demoted: boolean }> {
+  if (roles.includes('SERVICE')) throw badUserInput('roles', 'SERVICE belongs to service accounts only; give people USER and ADMIN.');
   const wanted = ROLES.filter((role) => role === 'USER' || roles.includes(role));
   return em.transactional(async (tx) => {
     const account = isUuid(userId) ? await tx.findOne(Account, { id: userId }) : null;
     if (!account || account.status === 'DELETED') throw notFound('User', userId);
+    if (account.roles.includes('SERVICE')) throw conflict('This is a service account; its roles are fixed.');
     const demoted = account.roles.includes('ADMIN') && !wanted.includes('ADMIN');
     if (demoted) {
       // Every active administrator's row is locked, so two admins demoting each other cannot both succeed.

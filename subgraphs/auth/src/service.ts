@@ -1,6 +1,7 @@
 import {
   createLogger,
   databaseTarget,
+  loadLocalSecret,
   loadRouterSecret,
   createEventRecorder,
   openDatabase,
@@ -21,6 +22,7 @@ import { migrations } from './migrations';
 import { grantAdmin, type GrantAdminResult } from './roles';
 import { accountEventHandlers } from './accountEvents';
 import { createAuthServer, createAuthServices } from './server';
+import { ensureServiceAccount } from './serviceAccount';
 import { loadSigningKeys } from './signingKeys';
 import { createUsersClient } from './usersClient';
 
@@ -72,6 +74,10 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
       events: createEventRecorder('auth'),
       logger,
     });
+    if (config.serviceAccountPassword || config.mode === 'development') {
+      const password = await loadLocalSecret('service-account-password', config.serviceAccountPassword, config.dataDir);
+      await ensureServiceAccount(em.fork(), auth.passwords, password);
+    }
     // Follows users' account events: suspension and deletion end sessions.
     const events = await startServiceEvents({
       service: 'auth',

@@ -13,6 +13,7 @@ import {
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { UsersConfig } from './config';
+import { signInHandlers } from './dormancy';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { createUsersServer } from './server';
@@ -36,8 +37,8 @@ export async function startUsersService(config: UsersConfig, deps: UsersDeps): P
     ...(deps.database ?? databaseTarget(config)),
   });
   const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
-  // users produces account events (auth ends sessions on them) and consumes none.
-  const events = await startServiceEvents({ service: 'users', orm: database.orm, transport: deps.events, logger });
+  // users announces account changes (auth ends sessions on them) and follows sign-ins for dormancy.
+  const events = await startServiceEvents({ service: 'users', orm: database.orm, transport: deps.events, logger, handlers: signInHandlers });
   const server = await createUsersServer({
     em: database.orm.em as EntityManager,
     verifier: createRemoteTokenVerifier(config, deps.revocations),

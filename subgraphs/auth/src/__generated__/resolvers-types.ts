@@ -46,6 +46,11 @@ export type Mutation = {
   logOut: Scalars['Boolean']['output'];
   /** Ends every session of the caller. */
   logOutEverywhere: Scalars['Boolean']['output'];
+  /**
+   * Maintenance (the batch service's session-cleanup job): deletes sessions whose refresh token has
+   * expired, used refresh tokens past their expiry, and expired reset codes. Answers how many sessions went.
+   */
+  purgeEndedSessions: Scalars['Int']['output'];
   /** Trades a refresh token for a new session pair. The refresh token is rotated: reusing an old one ends the whole session. */
   refreshSession: AuthPayload;
   /** Sends a 6-digit reset code, valid for 10 minutes, to the email. Answers true whether or not the email has an account. */
@@ -105,6 +110,8 @@ export type MutationSignUpArgs = {
 export type Role =
   /** An administrator. */
   | 'ADMIN'
+  /** A service's own account (the batch service): scope `service`, for maintenance mutations only. */
+  | 'SERVICE'
   /** Every signed-in user. */
   | 'USER';
 
@@ -254,6 +261,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'email' | 'password'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   logOutEverywhere?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purgeEndedSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'code' | 'email' | 'newPassword'>>;

@@ -2,7 +2,7 @@ import { Entity, Enum, Property } from '@mikro-orm/core';
 import { BaseEntity } from '@dorandoran/service-kit';
 import type { Role } from '../__generated__/resolvers-types';
 
-export const ROLES = ['USER', 'ADMIN'] as const satisfies readonly Role[];
+export const ROLES = ['USER', 'ADMIN', 'SERVICE'] as const satisfies readonly Role[];
 /** Mirrors the users profile's status, which users announces in events. */
 export const ACCOUNT_STATUSES = ['ACTIVE', 'SUSPENDED', 'DELETED'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -18,7 +18,7 @@ export class Account extends BaseEntity<'roles' | 'status' | 'lastLoginAt' | 'st
   @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
   passwordHash: string | null;
 
-  /** Always contains USER. */
+  /** A person's always contain USER; the batch service's account has only SERVICE. */
   @Enum({ items: () => ROLES, array: true, default: ['USER'] })
   roles: Role[] = ['USER'];
 

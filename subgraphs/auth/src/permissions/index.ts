@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
 import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin, isAuthenticated } from './rules';
+import { isAdmin, isAuthenticated, isServiceOrAdmin } from './rules';
 
 export const permissions = shield(
   {
@@ -20,6 +20,7 @@ export const permissions = shield(
       requestPasswordReset: allow,
       resetPassword: allow,
       setUserRoles: isAdmin,
+      purgeEndedSessions: isServiceOrAdmin,
     },
   },
   { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },

@@ -1,5 +1,5 @@
 import { rule } from 'graphql-shield';
-import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
@@ -10,3 +10,5 @@ export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }
   if (!viewer) return unauthenticated();
   return viewer.scopes.has('admin') ? true : forbidden('Only administrators can do this.');
 });
+
+export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));

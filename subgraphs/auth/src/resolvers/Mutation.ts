@@ -4,6 +4,7 @@ import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
 import { Account } from '../entities/Account.entity';
 import { setRoles } from '../roles';
+import { purgeEndedSessions } from '../serviceAccount';
 
 const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
 const wrongCredentials = () => unauthenticated('Wrong email or password.');
@@ -105,4 +106,6 @@ export const Mutation: MutationResolvers = {
     if (demoted) await auth.sessions.endAll(em, account.id);
     return account;
   },
+
+  purgeEndedSessions: (_parent, _args, { em }) => purgeEndedSessions(em),
 };

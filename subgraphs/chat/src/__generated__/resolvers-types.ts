@@ -123,6 +123,11 @@ export type MessageEdge = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Maintenance (the batch service's message-archive job): moves messages older than `olderThanDays`
+   * out of room histories into the archive. Answers how many moved.
+   */
+  archiveOldMessages: Scalars['Int']['output'];
+  /**
    * Opens a DIRECT room with one other person (the same pair again returns their existing room) or
    * creates a GROUP room. Every other member must be an active user; the caller is always a member.
    */
@@ -136,6 +141,11 @@ export type Mutation = {
    * clientMessageId returns the first message instead of a duplicate.
    */
   sendMessage: Message;
+};
+
+
+export type MutationArchiveOldMessagesArgs = {
+  olderThanDays: Scalars['Int']['input'];
 };
 
 
@@ -402,6 +412,7 @@ export type MessageEdgeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  archiveOldMessages?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationArchiveOldMessagesArgs, 'olderThanDays'>>;
   createChatRoom?: Resolver<ResolversTypes['ChatRoom'], ParentType, ContextType, RequireFields<MutationCreateChatRoomArgs, 'input'>>;
   leaveChatRoom?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLeaveChatRoomArgs, 'roomId'>>;
   markRoomRead?: Resolver<ResolversTypes['ChatRoom'], ParentType, ContextType, RequireFields<MutationMarkRoomReadArgs, 'messageId' | 'roomId'>>;

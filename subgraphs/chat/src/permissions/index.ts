@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
 import { forbidden } from '@dorandoran/service-kit';
-import { canUseRoom, isAuthenticated, isMessageRoomMember, isRoomMember, isSelf } from './rules';
+import { canUseRoom, isAuthenticated, isMessageRoomMember, isRoomMember, isSelf, isServiceOrAdmin } from './rules';
 
 export const permissions = shield(
   {
@@ -17,6 +17,7 @@ export const permissions = shield(
       sendMessage: canUseRoom((args) => args.input.roomId),
       markRoomRead: canUseRoom((args) => args.roomId),
       leaveChatRoom: canUseRoom((args) => args.roomId),
+      archiveOldMessages: isServiceOrAdmin,
     },
     // messageAdded has no `resolve`, so shield wraps `subscribe`: a refusal fails that operation only.
     Subscription: {

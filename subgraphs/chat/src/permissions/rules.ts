@@ -1,11 +1,13 @@
 import { rule } from 'graphql-shield';
-import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 import type { MessageParent } from '../resolvers/mappers';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
   viewer ? true : unauthenticated(),
 );
+
+export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));
 
 /** Membership is cached by the per-request loader, so the rules themselves cache nothing. */
 async function memberOf(roomId: string, { viewer, loaders }: Context) {

@@ -1,4 +1,5 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { archiveOldMessages } from '../archive';
 import { markRoomRead, sendMessage } from '../messages';
 import { createChatRoom, leaveChatRoom } from '../rooms';
 
@@ -16,4 +17,6 @@ export const Mutation: MutationResolvers = {
     await leaveChatRoom(em, chat.feed, roomId, viewer!.userId);
     return true;
   },
+
+  archiveOldMessages: (_parent, { olderThanDays }, { em }) => archiveOldMessages(em, olderThanDays),
 };

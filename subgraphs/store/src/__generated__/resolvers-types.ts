@@ -55,6 +55,12 @@ export type Money = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Maintenance (the batch service's abandoned-orders job): cancels orders still PENDING_PAYMENT
+   * `olderThanMinutes` (1 to 10080) after they were placed, releasing their stock. An order whose
+   * payment is being confirmed is left for the confirmation. Answers how many were cancelled.
+   */
+  cancelAbandonedOrders: Scalars['Int']['output'];
+  /**
    * Cancels an order: the buyer before it ships, an administrator before it completes. Releases the
    * stock; a paid order is refunded through the provider (REFUNDED), an unpaid one is CANCELLED.
    */
@@ -79,6 +85,11 @@ export type Mutation = {
   shipOrder: Order;
   /** Changes a product; omitted fields stay as they are. Price changes apply to orders placed afterwards. */
   updateProduct: Product;
+};
+
+
+export type MutationCancelAbandonedOrdersArgs = {
+  olderThanMinutes?: Scalars['Int']['input'];
 };
 
 
@@ -540,6 +551,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelAbandonedOrders?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationCancelAbandonedOrdersArgs, 'olderThanMinutes'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'orderId'>>;
   completeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCompleteOrderArgs, 'orderId'>>;
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;

@@ -1,6 +1,6 @@
 import { allow, and, deny, shield } from 'graphql-shield';
 import { forbidden } from '@dorandoran/service-kit';
-import { canSeeOrder, isAdmin, isAuthenticated, isOrderBuyer, isOrderVisible, isSelfOrAdmin, mayIncludeInactive } from './rules';
+import { canSeeOrder, isAdmin, isAuthenticated, isOrderBuyer, isOrderVisible, isSelfOrAdmin, isServiceOrAdmin, mayIncludeInactive } from './rules';
 
 export const permissions = shield(
   {
@@ -23,6 +23,7 @@ export const permissions = shield(
       cancelOrder: and(isAuthenticated, canSeeOrder((args) => args.orderId)),
       shipOrder: isAdmin,
       completeOrder: isAdmin,
+      cancelAbandonedOrders: isServiceOrAdmin,
     },
     // orderStatusChanged has no `resolve`, so shield wraps `subscribe`: a refusal fails that operation only.
     Subscription: {

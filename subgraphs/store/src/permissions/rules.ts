@@ -1,5 +1,5 @@
 import { rule } from 'graphql-shield';
-import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
 import { isAdmin as hasAdminScope, type Context } from '../context';
 import type { OrderParent } from '../resolvers/mappers';
 
@@ -47,3 +47,5 @@ export const isSelfOrAdmin = rule({ cache: 'no_cache' })((user: { id: string }, 
   if (!viewer) return unauthenticated();
   return viewer.userId === user.id || hasAdminScope(viewer) ? true : forbidden("Only the user themself and administrators can see a user's orders.");
 });
+
+export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));

@@ -1,6 +1,6 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { createProduct, updateProduct } from '../catalog';
-import { cancelOrder, payOrder } from '../checkout';
+import { cancelAbandonedOrders, cancelOrder, payOrder } from '../checkout';
 import { isAdmin, type Context } from '../context';
 import { fulfil, placeOrder } from '../orders';
 
@@ -15,4 +15,5 @@ export const Mutation: MutationResolvers = {
   cancelOrder: (_parent, { orderId, reason }, context) => cancelOrder(context.store.checkout, actorOf(context), orderId, reason),
   shipOrder: (_parent, { orderId }, context) => fulfil(context.em, context.store.checkout.feed, orderId, 'SHIPPED', actorOf(context)),
   completeOrder: (_parent, { orderId }, context) => fulfil(context.em, context.store.checkout.feed, orderId, 'COMPLETED', actorOf(context)),
+  cancelAbandonedOrders: (_parent, { olderThanMinutes }, { store }) => cancelAbandonedOrders(store.checkout, olderThanMinutes),
 };

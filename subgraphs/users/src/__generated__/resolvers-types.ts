@@ -38,6 +38,11 @@ export type Mutation = {
   createProfile: User;
   /** Deletes the caller's account: the profile is erased and every session ends. */
   deleteAccount: Scalars['Boolean']['output'];
+  /**
+   * Maintenance (the batch service's dormant-accounts job): marks ACTIVE users who have not signed in
+   * for `inactiveDays` (1 to 3650) as dormant. Signing in again ends dormancy. Answers how many were marked.
+   */
+  markDormantUsers: Scalars['Int']['output'];
   /** Suspends, reactivates or deletes a user. Suspending or deleting ends all of the user's sessions. */
   setUserStatus: User;
   /** Changes the caller's profile. Omitted fields stay; null clears avatarUrl or bio. */
@@ -47,6 +52,11 @@ export type Mutation = {
 
 export type MutationCreateProfileArgs = {
   input: CreateProfileInput;
+};
+
+
+export type MutationMarkDormantUsersArgs = {
+  inactiveDays?: Scalars['Int']['input'];
 };
 
 
@@ -118,6 +128,11 @@ export type User = {
   bio?: Maybe<Scalars['String']['output']>;
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /**
+   * Since when the account has been dormant (no sign-in for the configured days); null when in use.
+   * The user themself and administrators only.
+   */
+  dormantSince?: Maybe<Scalars['DateTime']['output']>;
   /** The user's id (UUID v7). */
   id: Scalars['ID']['output'];
   /** The preferred language (BCP 47). */
@@ -242,9 +257,9 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<{}>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<{}>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<UserConnectionParentModel>;
@@ -260,9 +275,9 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Mutation: {};
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
   PageInfo: PageInfo;
   Query: {};
-  Int: Scalars['Int']['output'];
   UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserConnection: UserConnectionParentModel;
@@ -276,6 +291,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateProfileArgs, 'input'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  markDormantUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationMarkDormantUsersArgs, 'inactiveDays'>>;
   setUserStatus?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserStatusArgs, 'status' | 'userId'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
 }>;
@@ -299,6 +315,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   bio?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dormantSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   locale?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   nickname?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -32,6 +32,14 @@ export class User {
   @Property({ type: 'string', length: 320, nullable: true, hidden: true })
   email?: string | null;
 
+  /** The last sign-in, from auth's auth.logged_in events. */
+  @Property({ type: 'datetime', nullable: true })
+  lastLoginAt: Date | null = null;
+
+  /** Set by the dormant-accounts job; cleared by the next sign-in. */
+  @Property({ type: 'datetime', nullable: true })
+  dormantSince: Date | null = null;
+
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 

@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
 import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin, isAuthenticated, isTrustedService } from './rules';
+import { isAdmin, isAuthenticated, isSelfOrAdmin, isServiceOrAdmin, isTrustedService } from './rules';
 
 export const permissions = shield(
   {
@@ -18,6 +18,10 @@ export const permissions = shield(
       setUserStatus: isAdmin,
       deleteAccount: isAuthenticated,
       createProfile: isTrustedService,
+      markDormantUsers: isServiceOrAdmin,
+    },
+    User: {
+      dormantSince: isSelfOrAdmin,
     },
   },
   { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },

@@ -1,5 +1,5 @@
 import { rule } from 'graphql-shield';
-import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
@@ -15,3 +15,11 @@ export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }
 export const isTrustedService = rule({ cache: 'contextual' })((_parent, _args, { trusted }: Context) =>
   trusted ? true : forbidden('This field is internal to DoranDoran services.'),
 );
+
+export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));
+
+/** The user themself or an administrator. */
+export const isSelfOrAdmin = rule({ cache: 'strict' })((parent: { id: string }, _args, { viewer }: Context) => {
+  if (!viewer) return unauthenticated();
+  return viewer.userId === parent.id || viewer.scopes.has('admin') ? true : forbidden('Only the user themself or an administrator can see this.');
+});

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, forbidden, isUuid, notFound, type EventRecorder } from '@dorandoran/service-kit';
 import type { MutationResolvers, UserStatus } from '../__generated__/resolvers-types';
 import type { AccessRevocation } from '../context';
+import { markDormantUsers } from '../dormancy';
 import { User } from '../entities/User.entity';
 import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname, cleanStatusReason } from '../profileRules';
 
@@ -60,6 +61,8 @@ export const Mutation: MutationResolvers = {
     await em.flush();
     return user;
   },
+
+  markDormantUsers: (_parent, { inactiveDays }, { em }) => markDormantUsers(em, inactiveDays),
 };
 
 async function applyAccessAtOnce({ revocations, ttlSeconds }: AccessRevocation, userId: string, status: UserStatus) {
