@@ -16,7 +16,7 @@ function subgraphTypes(name: string, mappers: Record<string, string>): CodegenCo
         useTypeImports: true,
         makeResolverTypeCallable: true,
         defaultScalarType: 'unknown',
-        scalars: { DateTime: 'Date | string' },
+        scalars: { DateTime: 'Date | string', Date: 'string', JSON: 'unknown' },
       },
     },
   };
@@ -49,6 +49,11 @@ const config: CodegenConfig = {
       OrderStatusChange: '../entities/OrderStatusChange.entity#OrderStatusChange',
       Payment: '../entities/Payment.entity#Payment',
       User: '../resolvers/mappers#UserRef',
+    }),
+    ...subgraphTypes('batch', {
+      Job: '../jobs/engine#JobView',
+      JobRun: '../entities/JobRun.entity#JobRun',
+      DailyReport: '../reports#DailyReport',
     }),
   },
 };

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole supergraph in one process — auth, users, chat, store and the router on their ports,
+ * `npm start`: the whole supergraph in one process — auth, users, chat, store, batch and the router on their ports,
  * sharing one revocation store and one event transport (Redis when REDIS_URL is set, in-process otherwise).
  */
 import { createEventTransport, createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
@@ -11,6 +11,8 @@ import { loadChatConfig } from '../subgraphs/chat/src/config';
 import { startChatService } from '../subgraphs/chat/src/service';
 import { loadStoreConfig } from '../subgraphs/store/src/config';
 import { startStoreService } from '../subgraphs/store/src/service';
+import { loadBatchConfig } from '../subgraphs/batch/src/config';
+import { startBatchService } from '../subgraphs/batch/src/service';
 import { loadRouterConfig } from '../gateway/src/config';
 import { startRouterService } from '../gateway/src/service';
 
@@ -20,6 +22,7 @@ async function main() {
     users: loadUsersConfig(process.env),
     chat: loadChatConfig(process.env),
     store: loadStoreConfig(process.env),
+    batch: loadBatchConfig(process.env),
     router: loadRouterConfig(process.env),
   };
   const logger = createLogger('dorandoran', configs.router.logLevel);
@@ -37,6 +40,7 @@ async function main() {
     started.push(await startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }));
     started.push(await startChatService(configs.chat, { ...deps, logger: logger.child({ service: 'chat' }) }));
     started.push(await startStoreService(configs.store, { ...deps, logger: logger.child({ service: 'store' }) }));
+    started.push(await startBatchService(configs.batch, { ...deps, logger: logger.child({ service: 'batch' }) }));
     started.push(await startRouterService(configs.router, { ...deps, logger: logger.child({ service: 'router' }) }));
   } catch (error) {
     await stopAll();

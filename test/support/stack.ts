@@ -17,6 +17,8 @@ import { startChatService } from '../../subgraphs/chat/src/service';
 import { loadStoreConfig } from '../../subgraphs/store/src/config';
 import { startStoreService, type RunningStore } from '../../subgraphs/store/src/service';
 import { createSandboxProvider, type SandboxProvider } from '../../subgraphs/store/src/payments';
+import { loadBatchConfig } from '../../subgraphs/batch/src/config';
+import { startBatchService } from '../../subgraphs/batch/src/service';
 import { loadRouterConfig } from '../../gateway/src/config';
 import { startRouterService } from '../../gateway/src/service';
 import type { Mailer } from '../../subgraphs/auth/src/mailer';
@@ -34,6 +36,7 @@ export interface Stack {
   usersUrl: string;
   chatUrl: string;
   storeUrl: string;
+  batchUrl: string;
   /** The payment provider store uses: the sandbox, whose charges and refunds tests count. */
   payments: SandboxProvider;
   routerSecret: string;
@@ -49,16 +52,18 @@ export interface Stack {
    * cannot be shared), as a second machine would run it. Closed with the stack.
    */
   startChat(): Promise<RunningService>;
+  /** Another batch instance (real PostgreSQL only, as startChat); `env` may change its settings. Closed with the stack. */
+  startBatch(env?: Record<string, string>): Promise<RunningService>;
   /** Another router instance; `env` may point it elsewhere (CHAT_URL, say). Closed with the stack. */
   startRouter(env?: Record<string, string>): Promise<RunningService>;
   close(): Promise<void>;
 }
 
-type ServiceName = 'auth' | 'users' | 'chat' | 'store';
+type ServiceName = 'auth' | 'users' | 'chat' | 'store' | 'batch';
 
-/** Starts auth, users, chat, store and the router as real HTTP servers on free ports, each on its own fresh database. */
+/** Starts auth, users, chat, store, batch and the router as real HTTP servers on free ports, each on its own fresh database. */
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [authPort, usersPort, chatPort, storePort, routerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [authPort, usersPort, chatPort, storePort, batchPort, routerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-test-'));
   const routerSecret = randomBytes(24).toString('base64url');
   const env: Record<string, string> = {
@@ -69,11 +74,14 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     USERS_PORT: String(usersPort),
     CHAT_PORT: String(chatPort),
     STORE_PORT: String(storePort),
+    BATCH_PORT: String(batchPort),
     ROUTER_PORT: String(routerPort),
     AUTH_URL: `http://127.0.0.1:${authPort}/graphql`,
     USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
     CHAT_URL: `http://127.0.0.1:${chatPort}/graphql`,
     STORE_URL: `http://127.0.0.1:${storePort}/graphql`,
+    BATCH_URL: `http://127.0.0.1:${batchPort}/graphql`,
+    ROUTER_URL: `http://127.0.0.1:${routerPort}/graphql`,
     PAYMENT_TIMEOUT_MS: '500',
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
@@ -99,8 +107,10 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const chat = await startChatService(loadChatConfig(env), { ...shared, logger, database: chatDatabase });
   const payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
   const store = await startStoreService(loadStoreConfig(env), { ...shared, logger, database: testDatabase('store'), paymentProvider: payments });
+  const batchDatabase = testDatabase('batch');
+  const batch = await startBatchService(loadBatchConfig(env), { ...shared, logger, database: batchDatabase });
   const router = await startRouterService(loadRouterConfig(env), { ...shared, logger });
-  const open = new Map<string, RunningService>([['router', router], ['store', store], ['chat', chat], ['users', users], ['auth', auth]]);
+  const open = new Map<string, RunningService>([['router', router], ['batch', batch], ['store', store], ['chat', chat], ['users', users], ['auth', auth]]);
   const extra: RunningService[] = [];
   const startExtra = async (start: Promise<RunningService>) => {
     const service = await start;
@@ -113,11 +123,12 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     usersUrl: users.url,
     chatUrl: chat.url,
     storeUrl: store.url,
+    batchUrl: batch.url,
     payments,
     routerSecret,
     mail,
     env,
-    services: { auth, users, chat, store, router },
+    services: { auth, users, chat, store, batch, router },
     async grantAdmin(email) {
       const result = await auth.grantAdmin(email);
       if (result !== 'granted' && result !== 'already admin') throw new Error(`could not make ${email} an admin: ${result}`);
@@ -130,6 +141,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       if (!chatDatabase.databaseUrl) throw new Error('a second chat instance needs DATABASE_URL (PostgreSQL)');
       const config = loadChatConfig({ ...env, CHAT_PORT: String(await freePort()) });
       return startExtra(startChatService(config, { ...shared, logger, database: { ...chatDatabase, dropOnClose: false } }));
+    },
+    async startBatch(overrides = {}) {
+      if (!batchDatabase.databaseUrl) throw new Error('a second batch instance needs DATABASE_URL (PostgreSQL)');
+      const config = loadBatchConfig({ ...env, BATCH_PORT: String(await freePort()), ...overrides });
+      return startExtra(startBatchService(config, { ...shared, logger, database: { ...batchDatabase, dropOnClose: false } }));
     },
     async startRouter(overrides = {}) {
       const config = loadRouterConfig({ ...env, ROUTER_PORT: String(await freePort()), ...overrides });

@@ -359,6 +359,9 @@ function isFieldAuthorized(context: FilterContext, definition: GraphQLField<unkn
 function isRequirementMet(requirement: AuthRequirement, viewer: Viewer | null): boolean {
   if (!requirement.authenticated && requirement.scopes.length === 0) return true;
   if (!viewer) return false;
+  // @authenticated means a signed-in person (scope `user`): the batch service's account, which has
+  // only `service`, reaches its maintenance fields and nothing a person may do.
+  if (requirement.authenticated && !viewer.scopes.has('user')) return false;
   return requirement.scopes.length === 0 || requirement.scopes.some((set) => set.every((scope) => viewer.scopes.has(scope)));
 }
 

@@ -262,9 +262,14 @@ describe('filterOperation and restoreRemovedFields by viewer', () => {
   it('a viewer holding every scope of one AND-set passes @requiresScopes', () => {
     const reader: Viewer = { scopes: new Set(['user', 'email:read']) };
     expect(filter(`{ me { email } }`, reader).removed).toEqual([]);
-    expect(filter(`{ me { email } }`, { scopes: new Set(['email:read']) }).removed).toEqual([
+    expect(filter(`{ me { email } }`, { scopes: new Set(['user']) }).removed).toEqual([
       { path: ['me', 'email'], nonNull: true },
     ]);
+  });
+
+  it('@authenticated asks for a person (scope user): a service-only token does not pass it', () => {
+    expect(filter(`{ me { id } }`, { scopes: new Set(['service']) }).removed).toEqual([{ path: ['me'], nonNull: false }]);
+    expect(filter(`{ me { id } }`, USER).removed).toEqual([]);
   });
 
   it.each([

@@ -103,3 +103,6 @@ export function serviceOrAdmin(viewer: Viewer | null): true | GraphQLError {
   if (!viewer) return unauthenticated();
   return viewer.scopes.has('service') || viewer.scopes.has('admin') ? true : forbidden('Only the batch service or an administrator can do this.');
 }
+
+/** The batch service's own account in auth (role SERVICE): auth creates it, batch signs in with it. */
+export const SERVICE_ACCOUNT_EMAIL = 'batch@service.dorandoran.internal';

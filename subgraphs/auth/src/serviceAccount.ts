@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { SERVICE_ACCOUNT_EMAIL } from '@dorandoran/service-kit';
 import { Account } from './entities/Account.entity';
 import { PasswordResetCode } from './entities/PasswordResetCode.entity';
 import { RefreshToken } from './entities/RefreshToken.entity';
 import { Session } from './entities/Session.entity';
 import type { PasswordHasher } from './passwords';
-
-/** The batch service signs in as this account (role SERVICE, scope `service`). */
-export const SERVICE_ACCOUNT_EMAIL = 'batch@service.dorandoran.internal';
 
 /**
  * Makes sure the batch service's account exists with the configured password (made at first start,

@@ -185,13 +185,13 @@ export async function cancelUnpaidOrders(tx: EntityManager, which: { buyerId?: s
   return cancelled;
 }
 
-/** The abandoned-orders job: unpaid orders placed more than `olderThanMinutes` ago are cancelled. */
+/** The abandoned-orders job: unpaid orders placed more than `olderThanMinutes` ago (0: any) are cancelled. */
 export async function cancelAbandonedOrders(checkout: Pick<Checkout, 'em' | 'feed'>, olderThanMinutes: number): Promise<number> {
-  if (!Number.isInteger(olderThanMinutes) || olderThanMinutes < 1 || olderThanMinutes > 10080) {
-    throw badUserInput('olderThanMinutes', 'olderThanMinutes must be a whole number of minutes from 1 to 10080 (a week).');
+  if (!Number.isInteger(olderThanMinutes) || olderThanMinutes < 0 || olderThanMinutes > 10080) {
+    throw badUserInput('olderThanMinutes', 'olderThanMinutes must be a whole number of minutes from 0 to 10080 (a week).');
   }
   const placedBefore = new Date(Date.now() - olderThanMinutes * 60_000);
-  const cancelled = await checkout.em.fork().transactional((tx) => cancelUnpaidOrders(tx, { placedBefore }, `Not paid within ${olderThanMinutes} minutes.`));
+  const cancelled = await checkout.em.fork().transactional((tx) => cancelUnpaidOrders(tx, { placedBefore }, `Not paid within ${olderThanMinutes} minutes of being placed.`));
   for (const order of cancelled) await checkout.feed.statusChanged(order);
   return cancelled.length;
 }

@@ -56,8 +56,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Maintenance (the batch service's abandoned-orders job): cancels orders still PENDING_PAYMENT
-   * `olderThanMinutes` (1 to 10080) after they were placed, releasing their stock. An order whose
-   * payment is being confirmed is left for the confirmation. Answers how many were cancelled.
+   * `olderThanMinutes` (0 to 10080; 0 means every unpaid order) after they were placed, releasing
+   * their stock. An order whose payment is being confirmed is left for the confirmation. Answers how
+   * many were cancelled.
    */
   cancelAbandonedOrders: Scalars['Int']['output'];
   /**

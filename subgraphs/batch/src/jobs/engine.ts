@@ -1,0 +1,184 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import cronParser from 'cron-parser';
+import PgBoss from 'pg-boss';
+import { v7 as uuidv7 } from 'uuid';
+import { notFound, type Logger } from '@dorandoran/service-kit';
+import { JobRun, type JobTrigger } from '../entities/JobRun.entity';
+import { JobState } from '../entities/JobState.entity';
+
+export interface JobDefinition {
+  name: string;
+  description: string;
+  /** Cron, read in the engine's time zone. */
+  schedule: string;
+  /** Does the work; what it returns is the run's result. Throwing fails the attempt (and it is retried). */
+  run(): Promise<Record<string, unknown>>;
+}
+
+export interface JobView {
+  name: string;
+  description: string;
+  schedule: string;
+  timeZone: string;
+  enabled: boolean;
+  lastRun: JobRun | null;
+  nextRunAt: Date | null;
+}
+
+export interface JobEngine {
+  jobs(): Promise<JobView[]>;
+  runNow(name: string): Promise<JobRun>;
+  setEnabled(name: string, enabled: boolean): Promise<JobView>;
+  stop(): Promise<void>;
+}
+
+export interface JobEngineOptions {
+  orm: MikroORM;
+  definitions: JobDefinition[];
+  timeZone: string;
+  retryLimit: number;
+  retryDelaySeconds: number;
+  cronCheckSeconds: number;
+  logger: Logger;
+}
+
+/**
+ * Jobs on pg-boss in batch's own database. pg-boss keeps the schedules (cron with a time zone),
+ * queues each tick once however many batch instances run (a singleton per schedule and minute),
+ * hands each queued job to one worker (SKIP LOCKED), and retries failures with backoff. Every
+ * attempt is recorded as a JobRun. pg-boss reaches the database through the ORM's connection pool,
+ * so the embedded single-connection database serves it too.
+ */
+export async function startJobEngine(options: JobEngineOptions): Promise<JobEngine> {
+  const { orm, definitions, timeZone, logger } = options;
+  const byName = new Map(definitions.map((definition) => [definition.name, definition]));
+  const em = () => orm.em.fork() as EntityManager;
+  const boss = new PgBoss({
+    db: ormConnection(orm),
+    schema: 'pgboss',
+    cronMonitorIntervalSeconds: options.cronCheckSeconds,
+    cronWorkerIntervalSeconds: Math.min(5, options.cronCheckSeconds),
+  });
+  boss.on('error', (error) => logger.warn({ err: error.message }, 'job engine error'));
+  await boss.start();
+
+  const queueOptions = { retryLimit: options.retryLimit, retryDelay: options.retryDelaySeconds, retryBackoff: true, expireInSeconds: 3600 };
+  for (const definition of definitions) {
+    await boss.createQueue(definition.name, { name: definition.name, ...queueOptions });
+    await boss.updateQueue(definition.name, { name: definition.name, ...queueOptions });
+    await em().getConnection().execute('insert into batch_jobs (name) values (?) on conflict do nothing', [definition.name]);
+    await boss.work<{ trigger?: JobTrigger }>(definition.name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 1 }, ([job]) =>
+      attempt(definition, job.id, job.data?.trigger ?? 'SCHEDULE', job.retryCount + 1),
+    );
+  }
+  await applySchedules();
+
+  /** One attempt: the QUEUED run runJob made (or a new one for a scheduled tick or a retry) goes RUNNING, then SUCCEEDED or FAILED. */
+  async function attempt(definition: JobDefinition, engineJobId: string, trigger: JobTrigger, attemptNumber: number) {
+    const db = em();
+    let run = await db.findOne(JobRun, { engineJobId, attempt: attemptNumber, status: 'QUEUED' });
+    if (!run) {
+      run = new JobRun(definition.name, engineJobId, trigger, attemptNumber, 'RUNNING');
+      db.persist(run);
+    }
+    run.status = 'RUNNING';
+    run.startedAt = new Date();
+    await db.flush();
+    logger.info({ job: definition.name, run: run.id, attempt: attemptNumber }, 'job started');
+    try {
+      const result = await definition.run();
+      Object.assign(run, { status: 'SUCCEEDED', result, finishedAt: new Date() });
+      await db.flush();
+      logger.info({ job: definition.name, run: run.id, result }, 'job succeeded');
+      return result;
+    } catch (error) {
+      Object.assign(run, { status: 'FAILED', error: (error as Error).message.slice(0, 2000), finishedAt: new Date() });
+      await db.flush();
+      logger.warn({ job: definition.name, run: run.id, attempt: attemptNumber, err: (error as Error).message }, 'job failed');
+      throw error;
+    }
+  }
+
+  async function applySchedules() {
+    const states = await em().find(JobState, {});
+    for (const state of states) {
+      const definition = byName.get(state.name);
+      if (!definition) continue;
+      if (state.enabled) await boss.schedule(definition.name, definition.schedule, {}, { tz: timeZone });
+      else await boss.unschedule(definition.name);
+    }
+  }
+
+  async function view(state: JobState, lastRun: JobRun | null): Promise<JobView> {
+    const definition = byName.get(state.name)!;
+    return {
+      name: definition.name,
+      description: definition.description,
+      schedule: definition.schedule,
+      timeZone,
+      enabled: state.enabled,
+      lastRun,
+      nextRunAt: state.enabled ? cronParser.parseExpression(definition.schedule, { tz: timeZone }).next().toDate() : null,
+    };
+  }
+
+  const definitionOf = (name: string) => {
+    const definition = byName.get(name);
+    if (!definition) throw notFound('Job', name);
+    return definition;
+  };
+
+  return {
+    async jobs() {
+      const db = em();
+      const states = await db.find(JobState, { name: { $in: [...byName.keys()] } });
+      // The newest run of every job in one statement.
+      const latest = await db.execute<{ id: string }[]>('select distinct on (job) id from batch_job_runs order by job, id desc');
+      const runs = await db.find(JobRun, { id: { $in: latest.map((row) => row.id) } });
+      const lastRunOf = new Map(runs.map((run) => [run.job, run]));
+      const ordered = definitions.map((definition) => states.find((state) => state.name === definition.name)!);
+      return Promise.all(ordered.map((state) => view(state, lastRunOf.get(state.name) ?? null)));
+    },
+
+    async runNow(name) {
+      definitionOf(name);
+      const engineJobId = uuidv7();
+      // The run is recorded first, so the worker that picks the job up finds it.
+      const run = new JobRun(name, engineJobId, 'MANUAL', 1, 'QUEUED');
+      await em().persistAndFlush(run);
+      await boss.send(name, { trigger: 'MANUAL' }, { id: engineJobId, ...queueOptions });
+      return run;
+    },
+
+    async setEnabled(name, enabled) {
+      definitionOf(name);
+      const db = em();
+      const state = await db.findOneOrFail(JobState, { name });
+      state.enabled = enabled;
+      await db.flush();
+      await applySchedules();
+      const [lastRun] = await db.find(JobRun, { job: name }, { orderBy: { id: 'desc' }, limit: 1 });
+      return view(state, lastRun ?? null);
+    },
+
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
+  };
+}
+
+/** pg-boss's database access, through a connection borrowed from the ORM's pool for each statement. */
+function ormConnection(orm: MikroORM): PgBoss.Db {
+  const knex = (orm.em as EntityManager).getKnex();
+  return {
+    async executeSql(text, values) {
+      const connection = await knex.client.acquireConnection();
+      try {
+        return await connection.query(text, values);
+      } finally {
+        await knex.client.releaseConnection(connection);
+      }
+    },
+  };
+}

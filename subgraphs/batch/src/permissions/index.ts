@@ -1,0 +1,23 @@
+import { allow, deny, shield } from 'graphql-shield';
+import { forbidden } from '@dorandoran/service-kit';
+import { isAdmin } from './rules';
+
+/** Everything batch serves is for administrators; the router enforces the same with @requiresScopes. */
+export const permissions = shield(
+  {
+    Query: {
+      '*': deny,
+      jobs: isAdmin,
+      jobRuns: isAdmin,
+      dailyReport: isAdmin,
+      _service: allow,
+      _entities: isAdmin,
+    },
+    Mutation: {
+      '*': deny,
+      runJob: isAdmin,
+      setJobEnabled: isAdmin,
+    },
+  },
+  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
+);
