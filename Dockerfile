@@ -7,6 +7,7 @@ COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/chat/package.json subgraphs/chat/
 COPY subgraphs/store/package.json subgraphs/store/
+COPY subgraphs/batch/package.json subgraphs/batch/
 COPY gateway/package.json gateway/
 COPY rover/package.json rover/
 RUN npm ci --no-audit --no-fund
