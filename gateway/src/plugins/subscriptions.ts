@@ -20,6 +20,9 @@ import type { RouterContext } from '../context';
 import { runFederatedSubscription, SubscriptionPlanner, type SubscriptionPlan } from '../federatedSubscription';
 import { filterOperation, restoreRemovedFields, type AuthPolicy, type RemovedField } from './authDirectives';
 
+/** The close reason for 4403: the token is no longer good. */
+const SESSION_ENDED = 'Forbidden: the session ended or the token expired; sign in again';
+
 export interface SubscriptionServerOptions {
   httpServer: Server;
   /** @default '/graphql' */
@@ -139,6 +142,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     return mapAsyncIterator(events, {
       map: (result) => (state.removed.length ? (restoreRemovedFields(result, state.removed, schema, state.document) as ExecutionResult) : result),
       lastValueOnError: (error) => {
+        if ((error as { code?: number } | null)?.code === 4403) {
+          // The subgraph refused the token (the session ended) before the router's own recheck saw it:
+          // the client hears it as the router says it, not as an outage.
+          state.connection.socket.close(4403, SESSION_ENDED);
+        }
         options.logger.warn({ err: error instanceof Error ? error.message : error }, 'upstream subscription failed');
         return {
           errors: [
@@ -188,7 +196,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       try {
         await options.verifier.verify(viewer.authorization);
       } catch {
-        connection.socket.close(4403, 'Forbidden: the session ended or the token expired; sign in again');
+        connection.socket.close(4403, SESSION_ENDED);
       }
     }
   }, options.recheckIntervalMs ?? DEFAULT_RECHECK_INTERVAL_MS);

@@ -106,3 +106,9 @@ export function serviceOrAdmin(viewer: Viewer | null): true | GraphQLError {
 
 /** The batch service's own account in auth (role SERVICE): auth creates it, batch signs in with it. */
 export const SERVICE_ACCOUNT_EMAIL = 'batch@service.dorandoran.internal';
+
+/** What @authenticated means in a subgraph, as in the router: a signed-in person (scope user), which a service account is not. */
+export function signedInPerson(viewer: Viewer | null): true | GraphQLError {
+  if (!viewer) return unauthenticated();
+  return viewer.scopes.has('user') ? true : forbidden('This needs a signed-in person; a service account may only run maintenance.');
+}

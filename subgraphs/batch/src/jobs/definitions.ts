@@ -7,51 +7,39 @@ import type { ServiceClient } from './serviceClient';
 /** Each job changes only its owner's data, through the owner's maintenance mutation on the router. */
 export function jobDefinitions(config: BatchConfig, graph: ServiceClient, em: () => EntityManager): JobDefinition[] {
   const schedule = (name: JobName, fallback: string) => config.schedules[name] ?? fallback;
+  /** A job that is one maintenance mutation answering a count; the result names what was counted. */
+  const maintenance = (operation: string, variables: Record<string, unknown>, resultKey: string) => async () => {
+    const data = await graph.request<Record<string, number>>(operation, variables);
+    return { [resultKey]: Object.values(data)[0] };
+  };
   return [
     {
       name: 'session-cleanup',
       description: 'auth: deletes sessions and refresh tokens that have expired, and expired reset codes.',
       schedule: schedule('session-cleanup', '0 3 * * *'),
-      run: async () => {
-        const data = await graph.request<{ purgeEndedSessions: number }>('mutation BatchSessionCleanup { purgeEndedSessions }');
-        return { sessionsRemoved: data.purgeEndedSessions };
-      },
+      run: maintenance('mutation BatchSessionCleanup { purgeEndedSessions }', {}, 'sessionsRemoved'),
     },
     {
       name: 'dormant-accounts',
       description: `users: marks accounts without a sign-in for ${config.dormantAfterDays} days as dormant.`,
       schedule: schedule('dormant-accounts', '30 3 * * *'),
-      run: async () => {
-        const data = await graph.request<{ markDormantUsers: number }>(
-          'mutation BatchDormantAccounts($days: Int!) { markDormantUsers(inactiveDays: $days) }',
-          { days: config.dormantAfterDays },
-        );
-        return { markedDormant: data.markDormantUsers };
-      },
+      run: maintenance('mutation BatchDormantAccounts($days: Int!) { markDormantUsers(inactiveDays: $days) }', { days: config.dormantAfterDays }, 'markedDormant'),
     },
     {
       name: 'abandoned-orders',
       description: `store: cancels orders left unpaid for ${config.abandonedOrderMinutes} minutes and releases their stock.`,
       schedule: schedule('abandoned-orders', '*/5 * * * *'),
-      run: async () => {
-        const data = await graph.request<{ cancelAbandonedOrders: number }>(
-          'mutation BatchAbandonedOrders($minutes: Int!) { cancelAbandonedOrders(olderThanMinutes: $minutes) }',
-          { minutes: config.abandonedOrderMinutes },
-        );
-        return { cancelled: data.cancelAbandonedOrders };
-      },
+      run: maintenance(
+        'mutation BatchAbandonedOrders($minutes: Int!) { cancelAbandonedOrders(olderThanMinutes: $minutes) }',
+        { minutes: config.abandonedOrderMinutes },
+        'cancelled',
+      ),
     },
     {
       name: 'message-archive',
       description: `chat: moves messages older than ${config.messageArchiveAfterDays} days out of room histories into the archive.`,
       schedule: schedule('message-archive', '0 4 * * *'),
-      run: async () => {
-        const data = await graph.request<{ archiveOldMessages: number }>(
-          'mutation BatchMessageArchive($days: Int!) { archiveOldMessages(olderThanDays: $days) }',
-          { days: config.messageArchiveAfterDays },
-        );
-        return { archived: data.archiveOldMessages };
-      },
+      run: maintenance('mutation BatchMessageArchive($days: Int!) { archiveOldMessages(olderThanDays: $days) }', { days: config.messageArchiveAfterDays }, 'archived'),
     },
     {
       name: 'daily-report',

@@ -1,11 +1,9 @@
 import { rule } from 'graphql-shield';
-import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
 import { isAdmin as hasAdminScope, type Context } from '../context';
 import type { OrderParent } from '../resolvers/mappers';
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
-  viewer ? true : unauthenticated(),
-);
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
 
 export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
   if (!viewer) return unauthenticated();

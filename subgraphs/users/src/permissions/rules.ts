@@ -1,10 +1,8 @@
 import { rule } from 'graphql-shield';
-import { forbidden, serviceOrAdmin, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) =>
-  viewer ? true : unauthenticated(),
-);
+export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
 
 export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
   if (!viewer) return unauthenticated();
