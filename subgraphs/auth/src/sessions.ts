@@ -50,7 +50,8 @@ export function createSessions(options: SessionOptions): Sessions {
       const now = new Date();
       const session = new Session(account, new Date(now.getTime() + refreshTtlMs));
       em.persist(session);
-      options.events.record(em, 'auth.logged_in', account.id, { userId: account.id, sessionId: session.id, via });
+      // People's sign-ins only: the batch service signing in is not activity.
+      if (!account.roles.includes('SERVICE')) options.events.record(em, 'auth.logged_in', account.id, { userId: account.id, sessionId: session.id, via });
       return issue(em, session, account, now);
     },
 
