@@ -137,7 +137,7 @@ export function createRedisStreamsTransport(url: string, logger: Logger, options
         }
       };
 
-      await ensureGroups();
+      // The loop creates the groups first; while Redis is away it waits and retries instead of failing the start.
       const running = loop();
       const subscription = {
         async close() {
