@@ -2,7 +2,7 @@
  * `npm start`: the whole supergraph in one process — auth, users, chat, store, batch and the router on their ports,
  * sharing one revocation store and one event transport (Redis when REDIS_URL is set, in-process otherwise).
  */
-import { createEventTransport, createLogger, createRevocationStore, runUntilSignal, type RunningService } from '@dorandoran/service-kit';
+import { createEventTransport, createLogger, createRevocationStore, runUntilSignal, startTracing, type RunningService } from '@dorandoran/service-kit';
 import { loadAuthConfig } from '../subgraphs/auth/src/config';
 import { startAuthService } from '../subgraphs/auth/src/service';
 import { loadUsersConfig } from '../subgraphs/users/src/config';
@@ -26,6 +26,8 @@ async function main() {
     router: loadRouterConfig(process.env),
   };
   const logger = createLogger('dorandoran', configs.router.logLevel);
+  // One process runs every service: one trace provider, spans told apart by their tracer's name.
+  const tracing = startTracing({ serviceName: process.env.OTEL_SERVICE_NAME ?? 'dorandoran', endpoint: configs.router.otlpEndpoint });
   const revocations = createRevocationStore(configs.router.redisUrl, logger);
   const events = createEventTransport(configs.router.redisUrl, logger);
   const started: RunningService[] = [];
@@ -33,6 +35,7 @@ async function main() {
     for (const service of started.reverse()) await service.close();
     await events.close();
     await revocations.close();
+    await tracing?.shutdown();
   };
   try {
     const deps = { revocations: revocations.store, events };

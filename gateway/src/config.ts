@@ -1,8 +1,45 @@
 import path from 'node:path';
-import { readCommonConfig, readEnv, type CommonConfig, type Environment } from '@dorandoran/service-kit';
+import { ConfigError, readCommonConfig, readEnv, type CommonConfig, type Environment } from '@dorandoran/service-kit';
 
 /** Subgraphs whose routing URL can be overridden with `<NAME>_URL` (docker compose does). */
 export const KNOWN_SUBGRAPHS = ['auth', 'users', 'chat', 'store', 'batch'] as const;
+
+/** Browser origins a local web app runs on (Next/CRA, Vite). */
+const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxTokens: number;
+  maxDirectivesPerField: number;
+  /** Estimated cost units (see docs/ARCHITECTURE.md, Router protection). */
+  maxCost: number;
+  /** The size assumed for a list without `first`/`last`. */
+  defaultListSize: number;
+}
+
+export interface RateLimits {
+  enabled: boolean;
+  windowSeconds: number;
+  /** Requests (and WebSocket connections) per client IP per window. */
+  perIp: number;
+  /** Operations per signed-in user per window. */
+  perUser: number;
+  /** logIn, signUp, requestPasswordReset and resetPassword per client IP per window. */
+  authOperations: number;
+  /** Estimated cost units per user (or IP when signed out) per window. */
+  cost: number;
+}
+
+export interface BreakerSettings {
+  /** Failed share of recent fetches, in percent, that opens a subgraph's breaker. */
+  errorThresholdPercentage: number;
+  /** Fetches in the rolling window before the share counts. */
+  volumeThreshold: number;
+  /** How long an open breaker answers at once before letting one probe through. */
+  resetMs: number;
+}
 
 export interface RouterConfig extends CommonConfig {
   port: number;
@@ -12,22 +49,85 @@ export interface RouterConfig extends CommonConfig {
   subgraphUrls: Readonly<Record<string, string>>;
   /** How often the supergraph file is checked for changes. */
   supergraphPollMs: number;
-  subgraphTimeoutMs: number;
+  /** Per subgraph: `<NAME>_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS. */
+  subgraphTimeoutMs: Readonly<Record<string, number>> & { default: number };
+  /** Keep-alive connections the router holds open per subgraph at most. */
+  subgraphConnections: number;
+  breaker: BreakerSettings;
+  maxBodyBytes: number;
+  /** Proxies in front of the router whose X-Forwarded-For entries are believed (0: none). */
+  trustProxyHops: number;
+  /** Browser origins allowed by CORS; `*` allows any origin without credentials. */
+  corsOrigins: readonly string[];
+  limits: OperationLimits;
+  rateLimits: RateLimits;
+  /** How long an automatically persisted query is kept. */
+  apqTtlSeconds: number;
+  /** A persisted-query manifest: when set, only its operations run (safelist mode). */
+  safelistPath?: string;
 }
 
 export function loadRouterConfig(env: Environment): RouterConfig {
   const read = readEnv(env);
+  const common = readCommonConfig(env);
   const subgraphUrls: Record<string, string> = {};
+  const defaultTimeout = read.int('SUBGRAPH_TIMEOUT_MS', 10000, { min: 100, max: 120000 });
+  const subgraphTimeoutMs: Record<string, number> & { default: number } = { default: defaultTimeout };
   for (const name of KNOWN_SUBGRAPHS) {
     const url = read.url(`${name.toUpperCase()}_URL`, undefined);
     if (url) subgraphUrls[name] = url;
+    subgraphTimeoutMs[name] = read.int(`${name.toUpperCase()}_TIMEOUT_MS`, defaultTimeout, { min: 100, max: 120000 });
   }
   return Object.freeze({
-    ...readCommonConfig(env),
+    ...common,
     port: read.int('ROUTER_PORT', 8080, { min: 0, max: 65535 }),
     supergraphPath: path.resolve(read.string('SUPERGRAPH_PATH', path.join(__dirname, '..', '..', 'supergraph.graphql'))),
     subgraphUrls: Object.freeze(subgraphUrls),
     supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 1000, { min: 50, max: 60000 }),
-    subgraphTimeoutMs: read.int('SUBGRAPH_TIMEOUT_MS', 10000, { min: 100, max: 120000 }),
+    subgraphTimeoutMs: Object.freeze(subgraphTimeoutMs),
+    subgraphConnections: read.int('SUBGRAPH_CONNECTIONS', 64, { min: 1, max: 4096 }),
+    breaker: {
+      errorThresholdPercentage: read.int('BREAKER_ERROR_PERCENT', 50, { min: 1, max: 100 }),
+      volumeThreshold: read.int('BREAKER_MIN_REQUESTS', 5, { min: 1, max: 10000 }),
+      resetMs: read.int('BREAKER_RESET_MS', 2000, { min: 100, max: 600000 }),
+    },
+    maxBodyBytes: read.int('MAX_BODY_BYTES', 256 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { min: 0, max: 10 }),
+    corsOrigins: readOrigins(read.optional('CORS_ORIGINS'), common.mode),
+    limits: {
+      maxDepth: read.int('MAX_DEPTH', 12, { min: 1, max: 100 }),
+      maxAliases: read.int('MAX_ALIASES', 15, { min: 0, max: 1000 }),
+      maxRootFields: read.int('MAX_ROOT_FIELDS', 10, { min: 1, max: 1000 }),
+      maxTokens: read.int('MAX_TOKENS', 2000, { min: 10, max: 100000 }),
+      maxDirectivesPerField: read.int('MAX_DIRECTIVES_PER_FIELD', 5, { min: 0, max: 100 }),
+      maxCost: read.int('MAX_COST', 10000, { min: 1, max: 10_000_000 }),
+      defaultListSize: read.int('DEFAULT_LIST_SIZE', 10, { min: 1, max: 1000 }),
+    },
+    rateLimits: {
+      enabled: read.bool('RATE_LIMITS', true),
+      windowSeconds: read.seconds('RATE_LIMIT_WINDOW', '60'),
+      perIp: read.int('RATE_LIMIT_IP', 600, { min: 1 }),
+      perUser: read.int('RATE_LIMIT_USER', 300, { min: 1 }),
+      authOperations: read.int('RATE_LIMIT_AUTH', 10, { min: 1 }),
+      cost: read.int('RATE_LIMIT_COST', 100000, { min: 1 }),
+    },
+    apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
+    safelistPath: read.optional('SAFELIST_PATH') && path.resolve(read.optional('SAFELIST_PATH')!),
   });
+}
+
+function readOrigins(text: string | undefined, mode: 'development' | 'production'): readonly string[] {
+  if (text === undefined) return mode === 'development' ? LOCAL_ORIGINS : [];
+  const origins = text.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `must list origins like https://app.example.com, got "${origin}"`);
+    }
+    if (url.origin !== origin) throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin; write it as ${url.origin}`);
+  }
+  return Object.freeze(origins);
 }

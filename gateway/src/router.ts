@@ -5,17 +5,30 @@ import {
   closeServer,
   createErrorFormatter,
   createGraphQLHttpServer,
+  HttpError,
   healthRoute,
   listen,
+  readinessRoute,
   type Logger,
+  type ReadinessCheck,
   type TokenVerifier,
 } from '@dorandoran/service-kit';
+import type { GraphQLFormattedError } from 'graphql';
+import Redis from 'ioredis';
 import type { RouterConfig } from './config';
 import { createRouterContext, type RouterContext } from './context';
+import { createRouterMetrics } from './metrics';
 import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
 import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
+import { createCorsHandler } from './protection/browserSafety';
+import { clientAddress } from './protection/clientAddress';
+import { createOperationGuard } from './protection/operationGuard';
+import { OPERATION_LIMIT_CODES, tokenLimitError } from './protection/operationLimits';
+import { loadSafelist, persistedQueryCache } from './protection/persistedQueries';
+import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
+import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
 
 export interface RouterDeps {
@@ -23,6 +36,8 @@ export interface RouterDeps {
   verifier: TokenVerifier;
   routerSecret: string;
   logger: Logger;
+  /** Namespaces the router's keys in Redis (rate-limit budgets, persisted queries). */
+  redisKeyPrefix?: string;
 }
 
 export interface Router {
@@ -32,32 +47,105 @@ export interface Router {
   close(): Promise<void>;
 }
 
-/** The router: @apollo/gateway over the committed supergraph, behind token verification and auth directives. */
-export async function createRouter({ config, verifier, routerSecret, logger }: RouterDeps): Promise<Router> {
+/** Codes the router adds to those every service lets through to clients. */
+const ROUTER_CLIENT_CODES = [...OPERATION_LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PAYLOAD_TOO_LARGE'];
+
+/**
+ * The router: @apollo/gateway over the committed supergraph, behind CORS, rate limits, operation
+ * limits, token verification and auth directives, with a breaker per subgraph.
+ */
+export async function createRouter({ config, verifier, routerSecret, logger, redisKeyPrefix = 'dorandoran:router' }: RouterDeps): Promise<Router> {
+  const metrics = createRouterMetrics();
+  // No offline queue: while Redis is away its callers fall back at once (memory budgets, cache misses).
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error.message }, 'router redis error'));
+  const rateLimiter = createRateLimiter(config.rateLimits, redis, `${redisKeyPrefix}:rl`);
+  const safelist = config.safelistPath ? loadSafelist(config.safelistPath) : undefined;
+  const guard = createOperationGuard({ limits: config.limits, rateLimiter, safelist, metrics });
+
   const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
   const subgraphUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
+  const timeoutOf = (name: string) => config.subgraphTimeoutMs[name] ?? config.subgraphTimeoutMs.default;
+  // One fetcher per subgraph for the router's life: its pool and breaker outlive supergraph reloads.
+  const fetchers = new Map<string, SubgraphFetcher>();
+  const fetcherFor = (name: string) => {
+    let fetcher = fetchers.get(name);
+    if (!fetcher) {
+      fetcher = createSubgraphFetcher({ name, timeoutMs: timeoutOf(name), connections: config.subgraphConnections, breaker: config.breaker, metrics, logger });
+      fetchers.set(name, fetcher);
+    }
+    return fetcher;
+  };
   const dataSource = (name: string, url: string) =>
-    new AuthenticatedDataSource({ name, url: subgraphUrl(name, url), routerSecret, timeoutMs: config.subgraphTimeoutMs });
+    new AuthenticatedDataSource({ name, url: subgraphUrl(name, url), routerSecret, fetcher: fetcherFor(name).fetch, timeoutMs: timeoutOf(name) });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,
     buildService: ({ name, url }) => dataSource(name, url!),
   });
+  let schemaLoaded = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    schemaLoaded = true;
+  });
+
+  const formatCoded = createErrorFormatter((error) => logger.error({ err: error }, 'internal error'), ROUTER_CLIENT_CODES);
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+      const overLimit = tokenLimitError(formatted.message, config.limits.maxTokens);
+      if (overLimit) {
+        metrics.limitRejected.inc({ limit: 'tokens' });
+        return { message: overLimit.message, extensions: { code: overLimit.extensions.code, limit: overLimit.extensions.limit } };
+      }
+    }
+    const result = formatCoded(formatted, error);
+    // Suggestions would spell out the schema that introspection being off keeps private.
+    return config.mode === 'production' ? { ...result, message: result.message.replace(/ ?Did you mean .+\?/, '') } : result;
+  };
+
   const apollo = new ApolloServer<RouterContext>({
     gateway: enforceAuthDirectives(gateway, supergraph.policy),
     introspection: config.mode === 'development',
+    csrfPrevention: true,
+    persistedQueries: { cache: persistedQueryCache(redis, `${redisKeyPrefix}:apq`, safelist), ttl: config.apqTtlSeconds },
+    parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
-    plugins: [createHttpStatusPlugin()],
-    formatError: createErrorFormatter((error) => logger.error({ err: error }, 'internal error')),
+    plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin()],
+    formatError,
   });
+
+  const cors = createCorsHandler(config.corsOrigins);
+  const readiness: Record<string, ReadinessCheck> = {
+    supergraph: async () => {
+      if (!schemaLoaded) throw new Error('not loaded yet');
+    },
+    ...(redis ? { redis: () => redis.ping() } : {}),
+  };
   let subscriptions: SubscriptionServer | undefined;
   const httpServer = createGraphQLHttpServer<RouterContext>({
+    service: 'router',
     apollo,
     logger,
-    context: (req) => createRouterContext(req, verifier),
-    routes: [healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() }))],
+    maxBodyBytes: config.maxBodyBytes,
+    async beforeRequest(req, res) {
+      if (await cors(req, res)) return true;
+      if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') return false;
+      try {
+        await rateLimiter.consume('ip', clientAddress(req, config.trustProxyHops));
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+        metrics.rateLimited.inc({ limit: 'ip' });
+        throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.retryAfterSeconds) }, { retryAfter: error.retryAfterSeconds });
+      }
+      return false;
+    },
+    context: (req, requestId) => createRouterContext(req, requestId, verifier, config.trustProxyHops),
+    routes: [
+      healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() })),
+      readinessRoute(() => readiness),
+      metrics.route(),
+    ],
   });
   subscriptions = createSubscriptionServer({
     httpServer,
@@ -68,7 +156,12 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
     subgraphUrl,
     routerSecret,
     logger,
+    guard,
+    rateLimiter,
+    clientIp: (req) => clientAddress(req, config.trustProxyHops),
+    maxTokens: config.limits.maxTokens,
   });
+  metrics.observeSockets(() => subscriptions.stats());
   await apollo.start();
   return {
     httpServer,
@@ -78,6 +171,8 @@ export async function createRouter({ config, verifier, routerSecret, logger }: R
       await subscriptions.dispose();
       await closeServer(httpServer);
       await apollo.stop();
+      for (const fetcher of fetchers.values()) await fetcher.close();
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -12,6 +12,8 @@ import { createRouter } from './router';
 export interface RouterServiceDeps {
   revocations: RevocationStore;
   logger?: Logger;
+  /** Namespaces the router's Redis keys; router instances that share budgets share it. */
+  redisKeyPrefix?: string;
 }
 
 export async function startRouterService(config: RouterConfig, deps: RouterServiceDeps): Promise<RunningService> {
@@ -21,6 +23,7 @@ export async function startRouterService(config: RouterConfig, deps: RouterServi
     logger,
     routerSecret: await loadRouterSecret(config.routerSecret, config.dataDir),
     verifier: createRemoteTokenVerifier(config, deps.revocations),
+    redisKeyPrefix: deps.redisKeyPrefix,
   });
   const port = await router.listen(config.port);
   logger.info({ port }, 'router listening');

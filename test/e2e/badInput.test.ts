@@ -76,13 +76,14 @@ describe('bad input gets a 4xx with a clear code, never a 5xx', () => {
     expect(response.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
-  test('a body over the size limit → 413', async () => {
+  test('a body over the size limit (MAX_BODY_BYTES, 256 KiB) → 413 PAYLOAD_TOO_LARGE', async () => {
     const response = await fetch(stack.routerUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `{ me { id } } #${'x'.repeat(2 * 1024 * 1024)}` }),
+      body: JSON.stringify({ query: `{ me { id } } #${'x'.repeat(512 * 1024)}` }),
     });
     expect(response.status).toBe(413);
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 

@@ -86,6 +86,12 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     AUTH_JWKS_URL: `http://127.0.0.1:${authPort}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
+    // Suites sign up many users and send hundreds of operations from one address; the rate-limit
+    // tests set their own budgets.
+    RATE_LIMIT_IP: '100000',
+    RATE_LIMIT_USER: '100000',
+    RATE_LIMIT_AUTH: '100000',
+    RATE_LIMIT_COST: '100000000',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...extraEnv,
   };
@@ -94,6 +100,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   // Its own streams on a shared Redis: stacks of test files running side by side must not take each other's events.
   const events = createEventTransport(env.REDIS_URL, logger, { prefix: `test:${randomBytes(6).toString('hex')}:events` });
   const shared = { revocations: revocations.store, events };
+  // The routers of one stack share budgets and persisted queries; other stacks on the same Redis do not.
+  const redisKeyPrefix = `test:${randomBytes(6).toString('hex')}:router`;
   const mail: SentMail[] = [];
   const mailer: Mailer = { send: async (message) => void mail.push(message) };
   const auth = await startAuthService(loadAuthConfig(env), {
@@ -109,7 +117,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const store = await startStoreService(loadStoreConfig(env), { ...shared, logger, database: testDatabase('store'), paymentProvider: payments });
   const batchDatabase = testDatabase('batch');
   const batch = await startBatchService(loadBatchConfig(env), { ...shared, logger, database: batchDatabase });
-  const router = await startRouterService(loadRouterConfig(env), { ...shared, logger });
+  const router = await startRouterService(loadRouterConfig(env), { ...shared, logger, redisKeyPrefix });
   const open = new Map<string, RunningService>([['router', router], ['batch', batch], ['store', store], ['chat', chat], ['users', users], ['auth', auth]]);
   const extra: RunningService[] = [];
   const startExtra = async (start: Promise<RunningService>) => {
@@ -149,7 +157,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     },
     async startRouter(overrides = {}) {
       const config = loadRouterConfig({ ...env, ROUTER_PORT: String(await freePort()), ...overrides });
-      return startExtra(startRouterService(config, { ...shared, logger }));
+      return startExtra(startRouterService(config, { ...shared, logger, redisKeyPrefix }));
     },
     async close() {
       for (const service of extra.splice(0).reverse()) await service.close();

@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { ROUTER_SECRET_HEADER, serviceUnavailable } from '@dorandoran/service-kit';
+import { GraphQLError } from 'graphql';
 import type { RouterContext } from '../context';
 
 export interface SubgraphAuthOptions {
@@ -9,7 +10,8 @@ export interface SubgraphAuthOptions {
   url: string;
   /** Sent to every subgraph so that it knows the request passed the router. */
   routerSecret: string;
-  /** A subgraph fetch that takes longer fails with a timeout error for its part of the plan. */
+  /** The subgraph's own pool, timeout and circuit breaker (resilience/subgraphFetcher.ts). */
+  fetcher: Fetcher;
   timeoutMs: number;
 }
 
@@ -23,9 +25,7 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
   private readonly timeoutMs: number;
 
   constructor(options: SubgraphAuthOptions) {
-    // Node's fetch keeps connections alive per origin; the timeout bounds each fetch.
-    const fetcher: Fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) } as RequestInit);
-    super({ url: options.url, fetcher });
+    super({ url: options.url, fetcher: options.fetcher });
     this.routerSecret = options.routerSecret;
     this.name = options.name;
     this.timeoutMs = options.timeoutMs;
@@ -39,12 +39,17 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
   }
 
   /**
-   * No response at all (refused, reset, timed out) means the subgraph is down or overloaded: the
-   * client gets SERVICE_UNAVAILABLE naming it, not an internal error with the subgraph's address.
+   * No response at all (refused, reset, timed out, breaker open) means the subgraph is down or
+   * overloaded: the client gets SERVICE_UNAVAILABLE naming it, not an internal error with the
+   * subgraph's address.
    */
   override didEncounterError(error: Error, _request: unknown, response?: unknown): never {
     if (response) throw error;
-    const reason = error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is not reachable';
-    throw serviceUnavailable(`The ${this.name} service ${reason}; try again shortly.`);
+    const unavailable =
+      error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE'
+        ? error
+        : serviceUnavailable(`The ${this.name} service ${error.name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'is not reachable'}; try again shortly.`);
+    unavailable.extensions.subgraph = this.name;
+    throw unavailable;
   }
 }

@@ -18,10 +18,15 @@ import { getVariableValues } from 'graphql/execution/values';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { RouterContext } from '../context';
 import { runFederatedSubscription, SubscriptionPlanner, type SubscriptionPlan } from '../federatedSubscription';
+import type { OperationGuard } from '../protection/operationGuard';
+import { tokenLimitError } from '../protection/operationLimits';
+import { RateLimitedError, type RateLimiter } from '../protection/rateLimits';
 import { filterOperation, restoreRemovedFields, type AuthPolicy, type RemovedField } from './authDirectives';
 
 /** The close reason for 4403: the token is no longer good. */
 const SESSION_ENDED = 'Forbidden: the session ended or the token expired; sign in again';
+/** Closes a connection over its IP's budget (as HTTP 429 would answer). */
+const TOO_MANY_REQUESTS = 4429;
 
 export interface SubscriptionServerOptions {
   httpServer: Server;
@@ -37,6 +42,12 @@ export interface SubscriptionServerOptions {
   subgraphUrl(name: string, url: string): string;
   routerSecret: string;
   logger: Logger;
+  /** Each subscribe passes what an HTTP operation passes: safelist, limits, budgets. */
+  guard: OperationGuard;
+  /** A connection spends one request of its IP's budget. */
+  rateLimiter: RateLimiter;
+  clientIp(req: IncomingMessage): string;
+  maxTokens: number;
   /**
    * How often open connections are checked for an expired or revoked token; such a connection is
    * closed with 4403, and its subscriptions end.
@@ -167,16 +178,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     {
       schema: () => planner!.apiGraphQLSchema,
       onConnect: async (ctx) => {
+        const clientIp = options.clientIp(ctx.extra.request);
+        try {
+          await options.rateLimiter.consume('ip', clientIp);
+        } catch (error) {
+          if (!(error instanceof RateLimitedError)) throw error;
+          ctx.extra.socket.close(TOO_MANY_REQUESTS, `Too many requests: retry after ${error.retryAfterSeconds} s`);
+          return false;
+        }
         const viewer = await identify(ctx.connectionParams, ctx.extra.request, options.verifier);
         if (viewer === false) return false;
         const requestId = randomUUID();
-        connections.set(ctx.extra, { context: { viewer, requestId }, socket: ctx.extra.socket, upstreams: new Map() });
+        connections.set(ctx.extra, { context: { viewer, requestId, clientIp }, socket: ctx.extra.socket, upstreams: new Map() });
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const connection = connections.get(ctx.extra)!;
         if (!planner) return [new GraphQLError('The router is still loading its supergraph; try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
-        return prepare(planner, payload, connection, options.policy(), operations);
+        return prepare(planner, payload, connection, options, operations);
       },
       subscribe,
       onClose: (ctx) => {
@@ -229,19 +248,21 @@ async function identify(params: Record<string, unknown> | undefined, req: Incomi
 }
 
 /** Parses, validates and filters one subscribe message; errors fail this operation only. */
-function prepare(
+async function prepare(
   planner: SubscriptionPlanner,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
   connection: Connection,
-  policy: AuthPolicy,
+  options: Pick<SubscriptionServerOptions, 'policy' | 'guard' | 'maxTokens'>,
   operations: WeakMap<object, OperationState>,
-): ExecutionArgs | readonly GraphQLError[] {
+): Promise<ExecutionArgs | readonly GraphQLError[]> {
   const schema = planner.apiGraphQLSchema;
   let document: DocumentNode;
   try {
-    document = parse(payload.query);
+    document = parse(payload.query, { maxTokens: options.maxTokens });
   } catch (error) {
-    return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    const message = (error as Error).message;
+    const overLimit = tokenLimitError(message, options.maxTokens);
+    return [overLimit ? withoutHttp(overLimit) : new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
   const invalid = validate(schema, document);
   if (invalid.length) return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
@@ -252,7 +273,13 @@ function prepare(
   }
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
-  const filtered = filterOperation(schema, document, payload.operationName, policy, connection.context.viewer);
+  try {
+    await options.guard.check({ schema, document, operation, source: payload.query, variables: payload.variables ?? undefined, context: connection.context });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    return [withoutHttp(error)];
+  }
+  const filtered = filterOperation(schema, document, payload.operationName, options.policy(), connection.context.viewer);
   if (filtered.nothingLeft) {
     return restoreRemovedFields({ data: {} }, filtered.removed, schema, document).errors.map((error) => {
       const { message, path, extensions } = error as GraphQLError;
@@ -274,4 +301,10 @@ function prepare(
     variableValues: coerced.coerced,
     contextValue,
   };
+}
+
+/** The HTTP status an error carries for HTTP means nothing in a graphql-ws message. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }

@@ -105,6 +105,8 @@ export interface CommonConfig {
   jwtAudience: string;
   /** Where services fetch the auth subgraph's public keys. */
   jwksUrl: string;
+  /** An OTLP/HTTP collector for traces (`<endpoint>/v1/traces`); unset means no tracing. */
+  otlpEndpoint?: string;
 }
 
 export function readCommonConfig(env: Environment): CommonConfig {
@@ -121,5 +123,6 @@ export function readCommonConfig(env: Environment): CommonConfig {
     jwtIssuer: read.string('JWT_ISSUER', 'dorandoran-auth'),
     jwtAudience: read.string('JWT_AUDIENCE', 'dorandoran'),
     jwksUrl: read.url('AUTH_JWKS_URL', 'http://localhost:8081/.well-known/jwks.json')!,
+    otlpEndpoint: read.url('OTEL_EXPORTER_OTLP_ENDPOINT', undefined),
   };
 }

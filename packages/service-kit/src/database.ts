@@ -28,6 +28,8 @@ export interface Database {
   orm: MikroORM;
   /** Where the ORM connects: a server URL, or the embedded database's socket. */
   mode: 'server' | 'embedded';
+  /** Rejects when the database does not answer (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     orm,
     mode: target.embedded ? 'embedded' : 'server',
+    async ping() {
+      await orm.em.getConnection().execute('select 1');
+    },
     async close() {
       await orm.close(true);
       await target.close();

@@ -49,10 +49,11 @@ const CLIENT_CODES = new Set<string>([
  * Apollo `formatError`: our own coded errors pass through; anything else (a bug, a database
  * error) becomes a generic internal error, so no stack trace or SQL reaches a client.
  */
-export function createErrorFormatter(onInternalError: (error: unknown) => void) {
+export function createErrorFormatter(onInternalError: (error: unknown) => void, moreClientCodes: readonly string[] = []) {
+  const clientCodes = new Set([...CLIENT_CODES, ...moreClientCodes]);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+    if (typeof code === 'string' && clientCodes.has(code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from './logger';
+import { requestIdOf, requestScope } from './requestScope';
+import { inServerSpan } from './tracing';
 
 export interface HttpRoute {
   method: 'GET' | 'POST';
@@ -10,9 +12,16 @@ export interface HttpRoute {
 }
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  /** Names the spans and log lines. */
+  service: string;
   apollo: ApolloServer<TContext>;
   /** Builds each operation's context; a GraphQLError with `extensions.http.status` sets the status. */
-  context(req: IncomingMessage): Promise<TContext>;
+  context(req: IncomingMessage, requestId: string): Promise<TContext>;
+  /**
+   * Runs first for every request: may refuse it by throwing an HttpError, or answer it itself (a
+   * CORS preflight) and return true.
+   */
+  beforeRequest?(req: IncomingMessage, res: ServerResponse): Promise<boolean> | boolean;
   routes?: HttpRoute[];
   logger: Logger;
   /** @default 1 MiB */
@@ -25,7 +34,13 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** A request refused with an HTTP status, e.g. a body over the limit (413). */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly extensions: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -66,13 +81,22 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   }
 }
 
-/** A plain node HTTP server: extra routes (health, JWKS) plus GraphQL through Apollo Server. */
+/** Probes and scrapes are not worth a log line each. */
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * A plain node HTTP server: extra routes (health, JWKS, metrics) plus GraphQL through Apollo
+ * Server. Each request gets a request id (the caller's `x-request-id`, or a new one) that its log
+ * lines carry and the response returns, and a SERVER span continuing the caller's trace.
+ */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const log = options.logger;
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) {
     try {
+      if (await options.beforeRequest?.(req, res)) return;
       const route = options.routes?.find((r) => r.path === url.pathname && r.method === req.method);
       if (route) return await route.handle(req, res);
       if (url.pathname !== graphqlPath) {
@@ -85,7 +109,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       const body = req.method === 'POST' ? parseBody(await readBody(req, maxBody), req.headers['content-type']) : undefined;
       const response = await options.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context(req),
+        context: () => options.context(req, requestId),
       });
       for (const [name, value] of response.headers) res.setHeader(name, value);
       res.statusCode = response.status ?? 200;
@@ -97,14 +121,58 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       res.end();
     } catch (error) {
       if (error instanceof HttpError) {
-        return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code, ...error.extensions } }] }, error.headers);
       }
-      options.logger.error({ err: error }, 'unhandled HTTP error');
+      log.error({ err: error }, 'unhandled HTTP error');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
+  }
+
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = requestIdOf(req);
+    const started = performance.now();
+    res.setHeader('x-request-id', requestId);
+    void requestScope.run({ requestId }, () =>
+      inServerSpan(options.service, `${req.method} ${url.pathname}`, req.headers, { 'http.request.method': req.method ?? '', 'url.path': url.pathname }, async (span) => {
+        await handle(req, res, url, requestId);
+        span.setAttribute('http.response.status_code', res.statusCode);
+        const line = { method: req.method, path: url.pathname, status: res.statusCode, durationMs: Math.round(performance.now() - started) };
+        if (QUIET_PATHS.has(url.pathname)) log.debug(line, 'request');
+        else log.info(line, 'request');
+      }),
+    );
   });
 }
+
+/** A check that throws when what it checks cannot be reached. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+const READINESS_TIMEOUT_MS = 2000;
+
+/** GET /ready: 200 when every check passes within 2 s, 503 naming the ones that did not. */
+export const readinessRoute = (checks: () => Record<string, ReadinessCheck>): HttpRoute => ({
+  method: 'GET',
+  path: '/ready',
+  async handle(_req, res) {
+    const results = await Promise.all(
+      Object.entries(checks()).map(async ([name, check]) => {
+        try {
+          await Promise.race([
+            check(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)), READINESS_TIMEOUT_MS).unref()),
+          ]);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, `failing: ${error instanceof Error ? error.message : String(error)}`] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, result]) => result === 'ok');
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  },
+});
 
 export async function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
   await new Promise<void>((resolve, reject) => {

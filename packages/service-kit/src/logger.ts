@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { requestScope } from './requestScope';
 
 export type { Logger };
 
@@ -18,5 +19,14 @@ const REDACTED = [
 ];
 
 export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, redact: { paths: REDACTED, censor: '[redacted]' } });
+  return pino({
+    name: service,
+    level,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    // Lines written while serving a request name it, so one request can be followed through the services.
+    mixin: () => {
+      const scope = requestScope.getStore();
+      return scope ? { requestId: scope.requestId } : {};
+    },
+  });
 }

@@ -1,8 +1,10 @@
-import type { DatabaseOptions } from './database';
+import type { Database, DatabaseOptions } from './database';
+import type { ReadinessCheck } from './http';
 import { ConfigError, type CommonConfig, type Environment } from './config';
 import { createLogger, type Logger } from './logger';
 import { createEventTransport, type EventTransport } from './events';
 import { createRevocationStore, type RevocationStore } from './revocations';
+import { startTracing } from './tracing';
 
 /** A started service, as the launcher and the tests see it. */
 export interface RunningService {
@@ -65,11 +67,13 @@ export function runStandalone<TConfig extends CommonConfig>(
       throw new ConfigError('REDIS_URL', 'must be set in production when services run as separate processes (revocations are shared through it)');
     }
     const logger = createLogger(name, config.logLevel);
+    const tracing = startTracing({ serviceName: process.env.OTEL_SERVICE_NAME ?? name, endpoint: config.otlpEndpoint });
     const revocations = createRevocationStore(config.redisUrl, logger);
     const events = createEventTransport(config.redisUrl, logger);
     const closeShared = async () => {
       await events.close();
       await revocations.close();
+      await tracing?.shutdown();
     };
     const service = await start(config, { revocations: revocations.store, events, logger }).catch(async (error) => {
       await closeShared();
@@ -85,4 +89,9 @@ export function runStandalone<TConfig extends CommonConfig>(
     console.error(`${name} could not start: ${error instanceof Error ? error.message : error}`);
     process.exit(1);
   });
+}
+
+/** What a subgraph's /ready checks: its database, and Redis when events travel through it. */
+export function serviceReadiness(database: Pick<Database, 'ping'>, events: EventTransport): Record<string, ReadinessCheck> {
+  return { database: () => database.ping(), ...(events.kind === 'redis' ? { redis: () => events.ping() } : {}) };
 }

@@ -7,9 +7,10 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createErrorFormatter } from './errors';
-import { closeServer, createGraphQLHttpServer, healthRoute, listen, type HttpRoute } from './http';
+import { closeServer, createGraphQLHttpServer, healthRoute, listen, readinessRoute, type HttpRoute, type ReadinessCheck } from './http';
 import { unauthenticatedHttp, type TokenVerifier, type Viewer } from './identity';
 import type { Logger } from './logger';
+import { createServiceMetrics } from './metrics';
 import { ROUTER_SECRET_HEADER, secretsEqual } from './secrets';
 
 /** What the subgraph knows about a request before its own context is built. */
@@ -36,6 +37,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   mode: 'development' | 'production';
   routes?: HttpRoute[];
   health?: () => Promise<Record<string, unknown>>;
+  /** What /ready checks: the database, Redis. */
+  readiness?: Record<string, ReadinessCheck>;
   /** Serve the schema's subscriptions over graphql-ws on the same port and path. */
   subscriptions?: boolean;
 }
@@ -66,10 +69,10 @@ async function identify(
   return { viewer, trusted, requestId: typeof requestId === 'string' ? requestId : undefined };
 }
 
-const httpIdentity = (req: IncomingMessage) => ({
+const httpIdentity = (req: IncomingMessage, requestId: string) => ({
   authorization: req.headers.authorization,
   secret: req.headers[ROUTER_SECRET_HEADER],
-  requestId: req.headers['x-request-id'],
+  requestId,
 });
 
 /** graphql-ws: `connectionParams` first (browsers cannot set headers), then the upgrade request's headers. */
@@ -85,6 +88,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const built = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
   const schema = options.protect ? options.protect(built) : built;
   const log = options.logger;
+  const metrics = createServiceMetrics(options.name);
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: options.mode === 'development',
@@ -92,15 +96,21 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin()],
     formatError: createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver')),
   });
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({
+    service: options.name,
     apollo,
     logger: log,
-    context: async (req) => options.context(await identify(httpIdentity(req), options.verifier, options.routerSecret)),
-    routes: [healthRoute(async () => ({ service: options.name, ...(await options.health?.()) })), ...(options.routes ?? [])],
+    context: async (req, requestId) => options.context(await identify(httpIdentity(req, requestId), options.verifier, options.routerSecret)),
+    routes: [
+      healthRoute(async () => ({ service: options.name, ...(await options.health?.()) })),
+      readinessRoute(() => options.readiness ?? {}),
+      metrics.route(),
+      ...(options.routes ?? []),
+    ],
   });
   const sockets = options.subscriptions ? serveSubscriptions(httpServer, schema, options) : undefined;
   return {

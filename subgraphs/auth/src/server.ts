@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, createTokenVerifier, type EventRecorder, type Logger, type RevocationStore, type SubgraphServer } from '@dorandoran/service-kit';
+import { createSubgraphServer, createTokenVerifier, type EventRecorder, type Logger, type RevocationStore, type SubgraphServer, type ReadinessCheck } from '@dorandoran/service-kit';
 import type { BackgroundTasks } from './background';
 import type { AuthConfig } from './config';
 import { createContext, type AuthServices } from './context';
@@ -68,6 +68,7 @@ export interface AuthServerDeps {
   revocations: RevocationStore;
   auth: AuthServices;
   logger: Logger;
+  readiness: Record<string, ReadinessCheck>;
 }
 
 /** The auth subgraph's HTTP server (GraphQL, /health, /.well-known/jwks.json), not yet listening. */
@@ -88,6 +89,7 @@ export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> 
     routerSecret: deps.routerSecret,
     logger,
     mode: config.mode,
+    readiness: deps.readiness,
     routes: [jwksRoute(deps.keys)],
   });
 }

@@ -11,6 +11,7 @@ import {
   type Logger,
   type RevocationStore,
   type RunningService,
+  serviceReadiness,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createBackgroundTasks } from './background';
@@ -87,7 +88,16 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
       handlers: accountEventHandlers({ sessions: auth.sessions, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
     });
     opened.push(() => events.close());
-    const server = await createAuthServer({ config, em, keys, routerSecret, revocations: deps.revocations, auth, logger });
+    const server = await createAuthServer({
+      config,
+      em,
+      keys,
+      routerSecret,
+      revocations: deps.revocations,
+      auth,
+      logger,
+      readiness: serviceReadiness(database, deps.events),
+    });
     opened.push(() => server.close());
     const port = await server.listen(config.port);
     logger.info({ port }, 'auth subgraph listening');

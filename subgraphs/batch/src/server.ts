@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier, type ReadinessCheck } from '@dorandoran/service-kit';
 import { createContext, type BatchServices } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -17,6 +17,7 @@ export interface BatchServerDeps {
   batch: BatchServices;
   logger: Logger;
   mode: 'development' | 'production';
+  readiness: Record<string, ReadinessCheck>;
 }
 
 /** The batch subgraph's HTTP server, not yet listening. */
@@ -31,5 +32,6 @@ export function createBatchServer(deps: BatchServerDeps): Promise<SubgraphServer
     routerSecret: deps.routerSecret,
     logger: deps.logger,
     mode: deps.mode,
+    readiness: deps.readiness,
   });
 }

@@ -12,6 +12,7 @@ import {
   type Logger,
   type RevocationStore,
   type RunningService,
+  serviceReadiness,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { BatchConfig } from './config';
@@ -62,6 +63,7 @@ export async function startBatchService(config: BatchConfig, deps: BatchDeps): P
     });
     opened.push(() => engine.stop());
     const server = await createBatchServer({
+      readiness: serviceReadiness(database, deps.events),
       em,
       verifier: createRemoteTokenVerifier(config, deps.revocations),
       routerSecret,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier, type ReadinessCheck } from '@dorandoran/service-kit';
 import { createContext, type ChatServices } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -17,6 +17,7 @@ export interface ChatServerDeps {
   chat: ChatServices;
   logger: Logger;
   mode: 'development' | 'production';
+  readiness: Record<string, ReadinessCheck>;
 }
 
 /** The chat subgraph's HTTP and graphql-ws server, not yet listening. */
@@ -31,6 +32,7 @@ export function createChatServer(deps: ChatServerDeps): Promise<SubgraphServer> 
     routerSecret: deps.routerSecret,
     logger: deps.logger,
     mode: deps.mode,
+    readiness: deps.readiness,
     subscriptions: true,
     health: async () => ({ subscriptions: deps.chat.feed.activeSubscriptions }),
   });

@@ -11,6 +11,7 @@ import {
   type Logger,
   type RevocationStore,
   type RunningService,
+  serviceReadiness,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ChatConfig } from './config';
@@ -51,6 +52,7 @@ export async function startChatService(config: ChatConfig, deps: ChatDeps): Prom
     handlers: { 'user.deleted': (event, em) => removeDeletedUser(em, feed, event.data.userId) },
   });
   const server = await createChatServer({
+    readiness: serviceReadiness(database, deps.events),
     em: database.orm.em as EntityManager,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,

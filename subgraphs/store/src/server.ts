@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createSubgraphServer, type Logger, type SubgraphServer, type TokenVerifier, type ReadinessCheck } from '@dorandoran/service-kit';
 import { createContext, type StoreServices } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -19,6 +19,7 @@ export interface StoreServerDeps {
   store: StoreServices;
   logger: Logger;
   mode: 'development' | 'production';
+  readiness: Record<string, ReadinessCheck>;
 }
 
 /** The store subgraph's HTTP and graphql-ws server, with the payment webhook, not yet listening. */
@@ -33,6 +34,7 @@ export function createStoreServer(deps: StoreServerDeps): Promise<SubgraphServer
     routerSecret: deps.routerSecret,
     logger: deps.logger,
     mode: deps.mode,
+    readiness: deps.readiness,
     subscriptions: true,
     routes: [paymentWebhookRoute(deps.store.checkout, deps.webhookSecret)],
     health: async () => ({ subscriptions: deps.store.checkout.feed.activeSubscriptions, paymentProvider: deps.store.checkout.provider.name }),

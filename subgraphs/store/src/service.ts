@@ -12,6 +12,7 @@ import {
   type Logger,
   type RevocationStore,
   type RunningService,
+  serviceReadiness,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { cancelUnpaidOrders, reconcilePayments, type Checkout } from './checkout';
@@ -77,6 +78,7 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
     },
   });
   const server = await createStoreServer({
+    readiness: serviceReadiness(database, deps.events),
     em,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { applyMiddleware } from 'graphql-middleware';
 import { parse } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSubgraphServer, type EventRecorder, type Logger, type SubgraphServer, type TokenVerifier } from '@dorandoran/service-kit';
+import { createSubgraphServer, type EventRecorder, type Logger, type SubgraphServer, type TokenVerifier, type ReadinessCheck } from '@dorandoran/service-kit';
 import { createContext, type AccessRevocation } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -18,6 +18,7 @@ export interface UsersServerDeps {
   access: AccessRevocation;
   logger: Logger;
   mode: 'development' | 'production';
+  readiness: Record<string, ReadinessCheck>;
 }
 
 /** The users subgraph's HTTP server, not yet listening. */
@@ -32,5 +33,6 @@ export function createUsersServer(deps: UsersServerDeps): Promise<SubgraphServer
     routerSecret: deps.routerSecret,
     logger: deps.logger,
     mode: deps.mode,
+    readiness: deps.readiness,
   });
 }

@@ -10,6 +10,7 @@ import {
   type Logger,
   type RevocationStore,
   type RunningService,
+  serviceReadiness,
 } from '@dorandoran/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { UsersConfig } from './config';
@@ -40,6 +41,7 @@ export async function startUsersService(config: UsersConfig, deps: UsersDeps): P
   // users announces account changes (auth ends sessions on them) and follows sign-ins for dormancy.
   const events = await startServiceEvents({ service: 'users', orm: database.orm, transport: deps.events, logger, handlers: signInHandlers });
   const server = await createUsersServer({
+    readiness: serviceReadiness(database, deps.events),
     em: database.orm.em as EntityManager,
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,

@@ -62,6 +62,9 @@ export function createInProcessTransport(logger: Logger, options: { retry?: Part
 
   return {
     kind: 'in-process',
+    async ping() {
+      if (closed) throw new Error('the event bus is closed');
+    },
     async publish(events) {
       if (closed) throw new Error('the event bus is closed');
       for (const event of events) {

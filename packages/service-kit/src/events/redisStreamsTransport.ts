@@ -44,6 +44,9 @@ export function createRedisStreamsTransport(url: string, logger: Logger, options
 
   return {
     kind: 'redis',
+    async ping() {
+      await redis.ping();
+    },
     async publish(events) {
       if (events.length === 0) return;
       const pipeline = redis.pipeline();

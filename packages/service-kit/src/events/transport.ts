@@ -8,6 +8,8 @@ import type { EventEnvelope } from './envelope';
  */
 export interface EventTransport {
   readonly kind: 'redis' | 'in-process';
+  /** Rejects when the log cannot be reached (readiness). */
+  ping(): Promise<void>;
   /** Resolves once every event is stored in the log; rejects when the log cannot be reached. */
   publish(events: EventEnvelope[]): Promise<void>;
   /** Joins `group` (one per consuming service; its instances share the work) for these event types. */

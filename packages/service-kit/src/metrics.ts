@@ -1,0 +1,81 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { HttpRoute } from './http';
+
+/** Seconds; GraphQL requests here take from about a millisecond to the subgraph timeout. */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Distinct operation names kept as label values; more would let clients grow the series without bound. */
+const MAX_OPERATION_NAMES = 200;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export interface ServiceMetrics {
+  /** Every series of this service, labelled `service`. */
+  registry: Registry;
+  /** Request duration by operation name and type, and errors by code, as clients saw them. */
+  graphqlPlugin(): ApolloServerPlugin;
+  /** GET /metrics in Prometheus' text format. */
+  route(): HttpRoute;
+}
+
+/**
+ * One registry per service: `npm start` runs every service in one process, and each must expose
+ * only its own series, labelled with its name.
+ */
+export function createServiceMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const requestDuration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL request duration by operation name and type',
+    labelNames: ['operation_name', 'operation_type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'Errors in GraphQL responses by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const operationNames = new Set<string>();
+  const operationLabel = (name: string | null | undefined): string => {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'other';
+    if (operationNames.has(name)) return name;
+    if (operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+    operationNames.add(name);
+    return name;
+  };
+
+  return {
+    registry,
+    graphqlPlugin: () => ({
+      async requestDidStart() {
+        const started = performance.now();
+        return {
+          async willSendResponse({ operation, operationName, response }) {
+            requestDuration.observe(
+              { operation_name: operationLabel(operationName ?? operation?.name?.value), operation_type: operation?.operation ?? 'none' },
+              (performance.now() - started) / 1000,
+            );
+            if (response.body.kind !== 'single') return;
+            for (const error of response.body.singleResult.errors ?? []) {
+              const code = error.extensions?.code;
+              errors.inc({ code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' });
+            }
+          },
+        };
+      },
+    }),
+    route: () => ({
+      method: 'GET',
+      path: '/metrics',
+      async handle(_req, res) {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+      },
+    }),
+  };
+}
