@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: latency of `{ me { id nickname } }` through the router vs. straight to the users
- * subgraph, on the same running stack. Calls alternate between the two paths in rounds of 50, so
- * both see the same machine state. Uses DATABASE_URL/REDIS_URL when set, embedded defaults otherwise.
+ * `npm run bench:me`: latency of `{ me { id nickname } }` through the router (every protection on:
+ * rate limits in Redis when set, operation limits, breakers), through a second router with rate
+ * limits off, and straight to the users subgraph, on the same running stack. Calls alternate
+ * between the paths in rounds of 50, so all see the same machine state. Uses DATABASE_URL/REDIS_URL
+ * when set, embedded defaults otherwise.
  */
 import { performance } from 'node:perf_hooks';
 import { startStack } from '../test/support/stack';
@@ -31,8 +33,9 @@ async function main() {
   const stack = await startStack();
   try {
     const user = await signUp(stack, { nickname: 'Bench' });
-    const paths = { router: stack.routerUrl, users: stack.usersUrl } as const;
-    const samples: Record<keyof typeof paths, number[]> = { router: [], users: [] };
+    const unlimited = await stack.startRouter({ RATE_LIMITS: 'false' });
+    const paths = { router: stack.routerUrl, unlimited: unlimited.url, users: stack.usersUrl } as const;
+    const samples: Record<keyof typeof paths, number[]> = { router: [], unlimited: [], users: [] };
     for (let i = 0; i < 100; i++) for (const url of Object.values(paths)) await timeCall(url, user.headers); // warm-up
     for (let done = 0; done < CALLS; done += ROUND) {
       for (const name of Object.keys(paths) as (keyof typeof paths)[]) {
@@ -40,13 +43,16 @@ async function main() {
       }
     }
     const router = summary(samples.router);
+    const unlimitedRouter = summary(samples.unlimited);
     const users = summary(samples.users);
     const fmt = (n: number) => n.toFixed(2).padStart(7);
     console.log(`me latency, ${CALLS} sequential calls each (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'})`);
     console.log('path                 median     p90     p99     min   (ms)');
     console.log(`router → users     ${fmt(router.median)} ${fmt(router.p90)} ${fmt(router.p99)} ${fmt(router.min)}`);
+    console.log(`  rate limits off  ${fmt(unlimitedRouter.median)} ${fmt(unlimitedRouter.p90)} ${fmt(unlimitedRouter.p99)} ${fmt(unlimitedRouter.min)}`);
     console.log(`users subgraph       ${fmt(users.median)} ${fmt(users.p90)} ${fmt(users.p99)} ${fmt(users.min)}`);
     console.log(`router / direct median ratio: ${(router.median / users.median).toFixed(2)}x`);
+    console.log(`rate limits on / off median ratio: ${(router.median / unlimitedRouter.median).toFixed(2)}x`);
   } finally {
     await stack.close();
   }

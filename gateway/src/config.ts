@@ -49,7 +49,7 @@ export interface RouterConfig extends CommonConfig {
   subgraphUrls: Readonly<Record<string, string>>;
   /** How often the supergraph file is checked for changes. */
   supergraphPollMs: number;
-  /** Per subgraph: `<NAME>_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS. */
+  /** Per subgraph: `<NAME>_SUBGRAPH_TIMEOUT_MS`, else SUBGRAPH_TIMEOUT_MS. */
   subgraphTimeoutMs: Readonly<Record<string, number>> & { default: number };
   /** Keep-alive connections the router holds open per subgraph at most. */
   subgraphConnections: number;
@@ -76,7 +76,7 @@ export function loadRouterConfig(env: Environment): RouterConfig {
   for (const name of KNOWN_SUBGRAPHS) {
     const url = read.url(`${name.toUpperCase()}_URL`, undefined);
     if (url) subgraphUrls[name] = url;
-    subgraphTimeoutMs[name] = read.int(`${name.toUpperCase()}_TIMEOUT_MS`, defaultTimeout, { min: 100, max: 120000 });
+    subgraphTimeoutMs[name] = read.int(`${name.toUpperCase()}_SUBGRAPH_TIMEOUT_MS`, defaultTimeout, { min: 100, max: 120000 });
   }
   return Object.freeze({
     ...common,

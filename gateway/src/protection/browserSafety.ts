@@ -8,8 +8,10 @@ import cors from 'cors';
  */
 export function createCorsHandler(origins: readonly string[]): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const anyOrigin = origins.includes('*');
+  const allowed = new Set(origins);
   const middleware = cors({
-    origin: anyOrigin ? '*' : [...origins],
+    // A function, so that a disallowed origin gets no CORS header at all (not even the credentials one).
+    origin: anyOrigin ? '*' : (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
     credentials: !anyOrigin,
     methods: ['GET', 'POST', 'OPTIONS'],
     exposedHeaders: ['x-request-id', 'retry-after'],

@@ -33,7 +33,7 @@ export function compose(subgraphs: { name: string; typeDefs: string; url: string
 }
 
 /** Starts small in-process subgraphs and the real router over a supergraph file on disk. */
-export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwksUrl?: string } = {}) {
+export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwksUrl?: string; env?: Record<string, string> } = {}) {
   // Nothing listens on port 9: without an issuer, every token fails verification.
   const jwksUrl = options.jwksUrl ?? 'http://127.0.0.1:9/jwks.json';
   const revocations = createMemoryRevocationStore();
@@ -41,8 +41,8 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
   const servers: SubgraphServer[] = [];
   const stopped = new Set<number>();
   const served: { name: string; typeDefs: string; url: string }[] = [];
-  for (const subgraph of subgraphs) {
-    const server = await createSubgraphServer({
+  const serve = (subgraph: TestSubgraph) =>
+    createSubgraphServer({
       name: subgraph.name,
       typeDefs: parse(subgraph.typeDefs),
       resolvers: subgraph.resolvers,
@@ -53,6 +53,8 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
       mode: 'development',
       subscriptions: subgraph.subscriptions,
     });
+  for (const subgraph of subgraphs) {
+    const server = await serve(subgraph);
     const port = await server.listen(0, '127.0.0.1');
     servers.push(server);
     served.push({ name: subgraph.name, typeDefs: subgraph.typeDefs, url: `http://127.0.0.1:${port}/graphql` });
@@ -69,6 +71,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
       AUTH_JWKS_URL: jwksUrl,
       LOG_LEVEL: 'silent',
       DATA_DIR: dir,
+      ...options.env,
     }),
     { revocations, logger },
   );
@@ -79,6 +82,13 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
     async stopSubgraph(index: number) {
       await servers[index].close();
       stopped.add(index);
+    },
+    /** Serves a stopped subgraph again on its old port, as a restarted service would come back. */
+    async restartSubgraph(index: number) {
+      const server = await serve(subgraphs[index]);
+      await server.listen(Number(new URL(served[index].url).port), '127.0.0.1');
+      servers[index] = server;
+      stopped.delete(index);
     },
     async stats() {
       const response = await fetch(router.url.replace(/\/graphql$/, '/health'));
