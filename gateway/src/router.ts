@@ -26,7 +26,7 @@ import { createCorsHandler } from './protection/browserSafety';
 import { clientAddress } from './protection/clientAddress';
 import { createOperationGuard } from './protection/operationGuard';
 import { OPERATION_LIMIT_CODES, tokenLimitError } from './protection/operationLimits';
-import { loadSafelist, persistedQueryCache } from './protection/persistedQueries';
+import { loadSafelist, notInSafelist, persistedQueryCache } from './protection/persistedQueries';
 import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
@@ -88,6 +88,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     schemaLoaded = true;
   });
 
+  const notInSafelistFormatted = { message: notInSafelist().message, extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } };
   const formatCoded = createErrorFormatter((error) => logger.error({ err: error }, 'internal error'), ROUTER_CLIENT_CODES);
   const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
@@ -96,6 +97,11 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
         metrics.limitRejected.inc({ limit: 'tokens' });
         return { message: overLimit.message, extensions: { code: overLimit.extensions.code, limit: overLimit.extensions.limit } };
       }
+    }
+    // In safelist mode an unknown id is not a cache miss to be fixed by sending the text: it is refused.
+    if (safelist && formatted.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') {
+      metrics.limitRejected.inc({ limit: 'safelist' });
+      return notInSafelistFormatted;
     }
     const result = formatCoded(formatted, error);
     // Suggestions would spell out the schema that introspection being off keeps private.

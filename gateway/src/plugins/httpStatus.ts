@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 /** HTTP status for a response whose every error has this code and that carries no data. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   BAD_USER_INPUT: 400,
+  PERSISTED_QUERY_NOT_IN_LIST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -20,6 +20,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import type { OperationLimits } from '../config';
 
 /** The limits an operation can break, as `operation_limit_rejected_total` labels them. */
@@ -43,8 +44,8 @@ export class OperationLimitError extends GraphQLError {
   }
 }
 
-/** graphql-js stops parsing past `maxTokens` with this message. */
-const TOKEN_LIMIT_MESSAGE = /Document contains more than (\d+) tokens/;
+/** graphql-js stops parsing past `maxTokens` with this message (16.x spells it "more that"). */
+const TOKEN_LIMIT_MESSAGE = /Document contains more tha[nt] (\d+) tokens/;
 
 /** The token limit is enforced by the parser itself; this names its syntax error as the limit. */
 export function tokenLimitError(message: string, maxTokens: number): OperationLimitError | undefined {
@@ -83,7 +84,9 @@ export function checkOperationLimits(
   if (rootFields > limits.maxRootFields) {
     throw new OperationLimitError('root_fields', `The operation asks for ${rootFields} root fields; at most ${limits.maxRootFields} are allowed in one operation.`, limits.maxRootFields);
   }
-  const cost = estimateCost(schema, operation.selectionSet, rootType, { fragments, variables: variables ?? {}, defaultListSize: limits.defaultListSize });
+  // With the operation's defaults: `$first: Int = 100000` costs what it asks for even when not sent.
+  const withDefaults = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).coerced ?? variables ?? {};
+  const cost = estimateCost(schema, operation.selectionSet, rootType, { fragments, variables: withDefaults, defaultListSize: limits.defaultListSize });
   if (cost > limits.maxCost) {
     throw new OperationLimitError(
       'cost',
