@@ -47,6 +47,8 @@ export interface Router {
   close(): Promise<void>;
 }
 
+const REDIS_COMMAND_TIMEOUT_MS = 500;
+
 /** Codes the router adds to those every service lets through to clients. */
 const ROUTER_CLIENT_CODES = [...OPERATION_LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PAYLOAD_TOO_LARGE'];
 
@@ -56,8 +58,11 @@ const ROUTER_CLIENT_CODES = [...OPERATION_LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_L
  */
 export async function createRouter({ config, verifier, routerSecret, logger, redisKeyPrefix = 'dorandoran:router' }: RouterDeps): Promise<Router> {
   const metrics = createRouterMetrics();
-  // No offline queue: while Redis is away its callers fall back at once (memory budgets, cache misses).
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  // No offline queue and a command timeout: while Redis is away or stalled, its callers fall back
+  // at once (memory budgets, cache misses) instead of holding every request.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS })
+    : undefined;
   redis?.on('error', (error) => logger.warn({ err: error.message }, 'router redis error'));
   const rateLimiter = createRateLimiter(config.rateLimits, redis, `${redisKeyPrefix}:rl`);
   const safelist = config.safelistPath ? loadSafelist(config.safelistPath) : undefined;

@@ -53,7 +53,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   };
   const breaker = new CircuitBreaker(attempt, {
     timeout: false, // the fetch has its own timeout
-    errorThresholdPercentage: options.breaker.errorThresholdPercentage,
+    // opossum opens above its threshold; ours opens at it (half of the fetches failed: open).
+    errorThresholdPercentage: options.breaker.errorThresholdPercentage - 0.01,
     volumeThreshold: options.breaker.volumeThreshold,
     resetTimeout: options.breaker.resetMs,
     rollingCountTimeout: ROLLING_WINDOW_MS,
