@@ -247,7 +247,7 @@ async function identify(params: Record<string, unknown> | undefined, req: Incomi
   }
 }
 
-/** Parses, validates and filters one subscribe message; errors fail this operation only. */
+/** Parses, validates, guards (limits, budgets) and filters one subscribe message; errors fail this operation only. */
 async function prepare(
   planner: SubscriptionPlanner,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
