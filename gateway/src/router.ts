@@ -21,6 +21,7 @@ import { createRouterMetrics } from './metrics';
 import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
+import { sandboxLandingPage } from './plugins/sandboxLandingPage';
 import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
 import { createCorsHandler } from './protection/browserSafety';
 import { clientAddress } from './protection/clientAddress';
@@ -122,7 +123,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     includeStacktraceInErrorResponses: false,
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
-    plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin()],
+    plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin(), sandboxLandingPage(config.mode)],
     formatError,
   });
 
