@@ -12,6 +12,7 @@ import {
   validate,
   type DocumentNode,
   type FieldNode,
+  type GraphQLArgument,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
@@ -135,9 +136,9 @@ interface CostInput {
 
 /**
  * Every object a field returns costs 1, times the size of the lists above it; scalars are free.
- * A list's size is its field's `first`/`last`, or that of the connection field above it
- * (`chatRooms(first: 20) { edges { node } }` is 20 nodes), or `defaultListSize`. Introspection
- * is not counted (it is off in production).
+ * A list's size is its field's `first`/`last` (given, or the schema's default), or that of the
+ * connection field above it (`chatRooms(first: 20) { edges { node } }` is 20 nodes), or
+ * `defaultListSize`. Introspection is not counted (it is off in production).
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -168,13 +169,19 @@ export function estimateCost(
     if (!field) continue;
     const namedType = getNamedType(field.type);
     if (!isCompositeType(namedType)) continue;
-    const requested = pageArgument(selection, input.variables);
+    const requested = pageArgument(selection, input.variables) ?? pageDefault(field.args);
     const isList = isListType(getNullableType(field.type));
     const childMultiplier = isList ? multiplier * (requested ?? pageSize ?? input.defaultListSize) : multiplier;
     cost += childMultiplier;
     cost += estimateCost(schema, selection.selectionSet, namedType, input, childMultiplier, isList ? undefined : requested, seen);
   }
   return cost;
+}
+
+/** The schema's default for `first`/`last` (`chatRooms(first: Int = 20)`), when the operation gives none. */
+function pageDefault(args: readonly GraphQLArgument[]): number | undefined {
+  const value = args.find((arg) => arg.name === 'first' || arg.name === 'last')?.defaultValue;
+  return typeof value === 'number' ? value : undefined;
 }
 
 function pageArgument(field: FieldNode, variables: Record<string, unknown>): number | undefined {
