@@ -25,6 +25,20 @@ function subgraphTypes(name: string, mappers: Record<string, string>): CodegenCo
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
+    // The web app's operations as typed documents (for Apollo Client's hooks), from the graph as
+    // clients see it; persisted-documents.json feeds scripts/persisted-manifest.ts.
+    'web/src/__generated__/': {
+      schema: 'api-schema.graphql',
+      documents: 'web/src/graphql/*.graphql',
+      preset: 'client',
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
+      config: {
+        enumsAsTypes: true,
+        useTypeImports: true,
+        skipTypename: true,
+        scalars: { DateTime: 'string', Date: 'string', JSON: 'unknown' },
+      },
+    },
     ...subgraphTypes('auth', {
       User: '../entities/Account.entity#Account',
       AuthPayload: '../resolvers/mappers#AuthPayloadParent',

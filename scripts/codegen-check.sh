@@ -2,8 +2,11 @@
 # Fails when the committed generated files differ from what `npm run codegen` writes now.
 set -euo pipefail
 npm run --silent codegen >/dev/null
-if ! git diff --quiet -- '*/__generated__/*'; then
-  git --no-pager diff --stat -- '*/__generated__/*'
+GENERATED=('*/__generated__/*' 'web/persisted-query-manifest.json')
+untracked=$(git ls-files --others --exclude-standard -- "${GENERATED[@]}")
+if ! git diff --quiet -- "${GENERATED[@]}" || [ -n "$untracked" ]; then
+  git --no-pager diff --stat -- "${GENERATED[@]}"
+  [ -n "$untracked" ] && echo "not committed: $untracked"
   echo "Generated files are stale: run \`npm run codegen\` and commit the result." >&2
   exit 1
 fi
