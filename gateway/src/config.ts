@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, readCommonConfig, readEnv, type CommonConfig, type Environment } from '@dorandoran/service-kit';
+import { ConfigError, readCommonConfig, readEnv, type CommonConfig, type EnvReader, type Environment } from '@dorandoran/service-kit';
 
 /** Subgraphs whose routing URL can be overridden with `<NAME>_URL` (docker compose does). */
 export const KNOWN_SUBGRAPHS = ['auth', 'users', 'chat', 'store', 'batch'] as const;
@@ -63,8 +64,10 @@ export interface RouterConfig extends CommonConfig {
   rateLimits: RateLimits;
   /** How long an automatically persisted query is kept. */
   apqTtlSeconds: number;
-  /** A persisted-query manifest: when set, only its operations run (safelist mode). */
-  safelistPath?: string;
+  /** A persisted-query manifest whose operations clients may send by id alone (the web app's). */
+  persistedQueryManifest?: string;
+  /** Only the manifest's operations run. */
+  safelist: boolean;
 }
 
 export function loadRouterConfig(env: Environment): RouterConfig {
@@ -112,8 +115,20 @@ export function loadRouterConfig(env: Environment): RouterConfig {
       cost: read.int('RATE_LIMIT_COST', 100000, { min: 1 }),
     },
     apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
-    safelistPath: read.optional('SAFELIST_PATH') && path.resolve(read.optional('SAFELIST_PATH')!),
+    ...readPersistedQueries(read),
   });
+}
+
+/** The web app's manifest, written by `npm run codegen`. */
+const WEB_MANIFEST = path.join(__dirname, '..', '..', 'web', 'persisted-query-manifest.json');
+
+function readPersistedQueries(read: EnvReader): Pick<RouterConfig, 'persistedQueryManifest' | 'safelist'> {
+  const given = read.optional('PERSISTED_QUERY_MANIFEST');
+  const manifest = given ? path.resolve(given) : existsSync(WEB_MANIFEST) ? WEB_MANIFEST : undefined;
+  if (given && !existsSync(manifest!)) throw new ConfigError('PERSISTED_QUERY_MANIFEST', `names ${manifest}, which does not exist`);
+  const safelist = read.bool('SAFELIST', false);
+  if (safelist && !manifest) throw new ConfigError('SAFELIST', 'needs PERSISTED_QUERY_MANIFEST: the operations that may run');
+  return { persistedQueryManifest: manifest, safelist };
 }
 
 function readOrigins(text: string | undefined, mode: 'development' | 'production'): readonly string[] {

@@ -27,7 +27,7 @@ import { createCorsHandler } from './protection/browserSafety';
 import { clientAddress } from './protection/clientAddress';
 import { createOperationGuard } from './protection/operationGuard';
 import { OPERATION_LIMIT_CODES, tokenLimitError } from './protection/operationLimits';
-import { loadSafelist, notInSafelist, persistedQueryCache } from './protection/persistedQueries';
+import { loadManifest, notInSafelist, persistedQueryCache } from './protection/persistedQueries';
 import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
@@ -66,7 +66,8 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     : undefined;
   redis?.on('error', (error) => logger.warn({ err: error.message }, 'router redis error'));
   const rateLimiter = createRateLimiter(config.rateLimits, redis, `${redisKeyPrefix}:rl`);
-  const safelist = config.safelistPath ? loadSafelist(config.safelistPath) : undefined;
+  const manifest = config.persistedQueryManifest ? loadManifest(config.persistedQueryManifest) : undefined;
+  const safelist = config.safelist ? manifest : undefined;
   const guard = createOperationGuard({ limits: config.limits, rateLimiter, safelist, metrics });
 
   const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
@@ -118,7 +119,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     gateway: enforceAuthDirectives(gateway, supergraph.policy),
     introspection: config.mode === 'development',
     csrfPrevention: true,
-    persistedQueries: { cache: persistedQueryCache(redis, `${redisKeyPrefix}:apq`, safelist), ttl: config.apqTtlSeconds },
+    persistedQueries: { cache: persistedQueryCache(redis, `${redisKeyPrefix}:apq`, manifest, config.safelist), ttl: config.apqTtlSeconds },
     parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.

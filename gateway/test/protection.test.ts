@@ -527,7 +527,7 @@ describe('persisted queries', () => {
     });
   });
 
-  describe('safelist (SAFELIST_PATH)', () => {
+  describe('safelist (PERSISTED_QUERY_MANIFEST + SAFELIST=true)', () => {
     const PING = 'query Ping { ping }';
     const PRODUCTS = 'query Products($n: Int) { products(first: $n) { id } }';
     let dir: string;
@@ -544,7 +544,7 @@ describe('persisted queries', () => {
       };
       const file = path.join(dir, 'manifest.json');
       await writeFile(file, JSON.stringify(manifest));
-      router = await startTestRouter([shop], { env: { SAFELIST_PATH: file } });
+      router = await startTestRouter([shop], { env: { PERSISTED_QUERY_MANIFEST: file, SAFELIST: 'true' } });
     });
     afterAll(async () => {
       await router?.dispose();

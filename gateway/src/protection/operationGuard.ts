@@ -12,7 +12,7 @@ import type { OperationLimits } from '../config';
 import type { RouterContext } from '../context';
 import type { RouterMetrics } from '../metrics';
 import { checkOperationLimits, OperationLimitError } from './operationLimits';
-import { notInSafelist, type Safelist } from './persistedQueries';
+import { notInSafelist, type PersistedQueryManifest } from './persistedQueries';
 import { AUTH_OPERATIONS, RateLimitedError, type RateLimiter } from './rateLimits';
 
 export interface GuardedOperation {
@@ -40,7 +40,8 @@ export interface OperationGuard {
 export function createOperationGuard(options: {
   limits: OperationLimits;
   rateLimiter: RateLimiter;
-  safelist?: Safelist;
+  /** Set in safelist mode: the only operations that may run. */
+  safelist?: PersistedQueryManifest;
   metrics: RouterMetrics;
 }): OperationGuard {
   const { limits, rateLimiter, safelist, metrics } = options;

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 
 /** Operations known ahead of time, from a persisted-query manifest (Apollo's format). */
-export interface Safelist {
+export interface PersistedQueryManifest {
   /** The manifest's operation bodies by id (the sha256 of the body). */
   byId: ReadonlyMap<string, string>;
   bodies: ReadonlySet<string>;
@@ -17,20 +17,20 @@ interface Manifest {
 }
 
 /** Reads `{ format: "apollo-persisted-query-manifest", version: 1, operations: [{ id, name, type, body }] }`. */
-export function loadSafelist(file: string): Safelist {
+export function loadManifest(file: string): PersistedQueryManifest {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
   } catch (error) {
-    throw new Error(`SAFELIST_PATH: cannot read the manifest ${file}: ${(error as Error).message}`);
+    throw new Error(`PERSISTED_QUERY_MANIFEST: cannot read the manifest ${file}: ${(error as Error).message}`);
   }
   if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
-    throw new Error(`SAFELIST_PATH: ${file} is not an apollo-persisted-query-manifest, version 1`);
+    throw new Error(`PERSISTED_QUERY_MANIFEST: ${file} is not an apollo-persisted-query-manifest, version 1`);
   }
   const byId = new Map<string, string>();
   for (const operation of manifest.operations) {
     if (typeof operation.id !== 'string' || typeof operation.body !== 'string') {
-      throw new Error(`SAFELIST_PATH: every operation in ${file} needs a string id and body`);
+      throw new Error(`PERSISTED_QUERY_MANIFEST: every operation in ${file} needs a string id and body`);
     }
     byId.set(operation.id, operation.body);
   }
@@ -46,19 +46,28 @@ export const notInSafelist = () =>
 const hashOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
 
 /**
- * The automatic-persisted-query cache: Redis when set (every router instance sees a query once
- * registered), memory otherwise. In safelist mode it answers only the manifest's ids and
- * registers nothing.
+ * The persisted-query cache: the manifest's operations by id first (so a client may send an id
+ * alone, without ever registering it), then automatic persisted queries in Redis when set (every
+ * router instance sees a query once registered) or memory. In safelist mode only the manifest
+ * answers, and nothing is registered.
  */
-export function persistedQueryCache(redis: Redis | undefined, keyPrefix: string, safelist: Safelist | undefined): KeyValueCache<string> {
-  if (safelist) {
-    return {
-      get: async (key) => safelist.byId.get(hashOf(key)),
-      set: async () => undefined,
-      delete: async () => false,
-    };
-  }
-  if (!redis) return new InMemoryLRUCache<string>();
+export function persistedQueryCache(
+  redis: Redis | undefined,
+  keyPrefix: string,
+  manifest: PersistedQueryManifest | undefined,
+  safelist: boolean,
+): KeyValueCache<string> {
+  const known = async (key: string) => manifest?.byId.get(hashOf(key));
+  if (safelist) return { get: known, set: async () => undefined, delete: async () => false };
+  const registered = redis ? redisCache(redis, keyPrefix) : new InMemoryLRUCache<string>();
+  return {
+    get: async (key) => (await known(key)) ?? (await registered.get(key)),
+    set: (key, value, options) => registered.set(key, value, options),
+    delete: (key) => registered.delete(key),
+  };
+}
+
+function redisCache(redis: Redis, keyPrefix: string): KeyValueCache<string> {
   const prefixed = (key: string) => `${keyPrefix}:${key}`;
   return {
     // A cache that cannot be reached is a miss: the client sends the full query again.
