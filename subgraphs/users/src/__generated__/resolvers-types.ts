@@ -92,6 +92,11 @@ export type Query = {
   user?: Maybe<User>;
   /** Every user, newest first; `search` matches nickname or email (case-insensitive). Administrators only. */
   users: UserConnection;
+  /**
+   * Active users whose nickname starts with `nickname` (case-insensitive), alphabetically, at most
+   * `first` (1–20): how a signed-in user finds someone to chat with.
+   */
+  usersByNickname: Array<User>;
 };
 
 
@@ -105,6 +110,12 @@ export type QueryUsersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<UserStatus>;
+};
+
+
+export type QueryUsersByNicknameArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  nickname: Scalars['String']['input'];
 };
 
 /** Profile changes; every field is optional. */
@@ -308,6 +319,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  usersByNickname?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersByNicknameArgs, 'first' | 'nickname'>>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{

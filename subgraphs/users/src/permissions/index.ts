@@ -9,6 +9,7 @@ export const permissions = shield(
       me: isAuthenticated,
       user: allow,
       users: isAdmin,
+      usersByNickname: isAuthenticated,
       _service: allow,
       _entities: allow,
     },

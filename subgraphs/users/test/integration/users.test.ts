@@ -205,3 +205,34 @@ describe('setUserStatus', () => {
     expect(response.errors![0].extensions!.code).toBe('NOT_FOUND');
   });
 });
+
+describe('usersByNickname (signed in)', () => {
+  const FIND = 'query($n: String!, $first: Int) { usersByNickname(nickname: $n, first: $first) { id nickname status } }';
+
+  test('active users whose nickname starts with the prefix, alphabetically', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const bora = await createProfile(`Bora${tag}b`);
+    const boram = await createProfile(`bora${tag}A`);
+    await createProfile(`Xbora${tag}`);
+    const suspended = await createProfile(`Bora${tag}z`);
+    const admin = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const setStatus = await post(users.url, 'mutation($id: ID!) { setUserStatus(userId: $id, status: SUSPENDED) { status } }', { id: suspended.id }, admin);
+    expect(setStatus.data!.setUserStatus.status).toBe('SUSPENDED');
+    const viewer = bearer(await issuer.sign({ sub: uuidv7() }));
+    const found = await post(users.url, FIND, { n: ` bora${tag} ` }, viewer);
+    expect(found.data!.usersByNickname.map((user: { id: string }) => user.id)).toEqual([boram.id, bora.id]);
+    const literal = await post(users.url, FIND, { n: '%' }, viewer);
+    expect(literal.data!.usersByNickname).toEqual([]);
+  });
+
+  test('bad input is named; signed-out callers are refused', async () => {
+    const viewer = bearer(await issuer.sign({ sub: uuidv7() }));
+    const empty = await post(users.url, FIND, { n: '  ' }, viewer);
+    expect(empty.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nickname' });
+    const tooMany = await post(users.url, FIND, { n: 'a', first: 50 }, viewer);
+    expect(tooMany.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    const anonymous = await post(users.url, FIND, { n: 'a' }, trusted);
+    expect(anonymous.data?.usersByNickname ?? null).toBeNull();
+    expect(anonymous.errors![0].extensions!.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+  });
+});
