@@ -68,6 +68,8 @@ export interface RouterConfig extends CommonConfig {
   persistedQueryManifest?: string;
   /** Only the manifest's operations run. */
   safelist: boolean;
+  /** The built web app, served at `/` (`npm run build:web`). */
+  webDistPath: string;
 }
 
 export function loadRouterConfig(env: Environment): RouterConfig {
@@ -116,6 +118,7 @@ export function loadRouterConfig(env: Environment): RouterConfig {
     },
     apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
     ...readPersistedQueries(read),
+    webDistPath: path.resolve(read.string('WEB_DIST_PATH', path.join(__dirname, '..', '..', 'web', 'dist'))),
   });
 }
 

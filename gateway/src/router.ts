@@ -31,6 +31,7 @@ import { loadManifest, notInSafelist, persistedQueryCache } from './protection/p
 import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
+import { serveWebApp } from './webApp';
 
 export interface RouterDeps {
   config: RouterConfig;
@@ -153,6 +154,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       }
       return false;
     },
+    fallback: serveWebApp(config.webDistPath),
     context: (req, requestId) => createRouterContext(req, requestId, verifier, config.trustProxyHops),
     routes: [
       healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() })),

@@ -22,6 +22,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * CORS preflight) and return true.
    */
   beforeRequest?(req: IncomingMessage, res: ServerResponse): Promise<boolean> | boolean;
+  /** Answers what no route and not GraphQL answers (the router's web app); false leaves it a 404. */
+  fallback?(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> | boolean;
   routes?: HttpRoute[];
   logger: Logger;
   /** @default 1 MiB */
@@ -100,6 +102,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       const route = options.routes?.find((r) => r.path === url.pathname && r.method === req.method);
       if (route) return await route.handle(req, res);
       if (url.pathname !== graphqlPath) {
+        if (await options.fallback?.(req, res, url)) return;
         return sendJson(res, 404, { errors: [{ message: `Nothing at ${url.pathname}; GraphQL is at ${graphqlPath}.` }] });
       }
       const headers = new HeaderMap();

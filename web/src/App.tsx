@@ -1,0 +1,64 @@
+import { useMutation } from '@apollo/client/react';
+import { Link, Navigate, NavLink, Route, Routes } from 'react-router';
+import { client } from './apollo';
+import { LogOutDocument } from './__generated__/graphql';
+import { AuthPage } from './pages/AuthPage';
+import { ChatPage } from './pages/ChatPage';
+import { session } from './session';
+import { useSession } from './useSession';
+
+export function App() {
+  const current = useSession();
+  if (!current) {
+    return (
+      <div className="app">
+        <header className="topbar">
+          <Link to="/" className="brand">
+            DoranDoran
+          </Link>
+        </header>
+        <main>
+          <Routes>
+            <Route path="/signup" element={<AuthPage mode="signUp" />} />
+            <Route path="*" element={<AuthPage mode="logIn" />} />
+          </Routes>
+        </main>
+      </div>
+    );
+  }
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to="/" className="brand">
+          DoranDoran
+        </Link>
+        <nav>
+          <NavLink to="/chat">Chat</NavLink>
+        </nav>
+        <span className="who">{current.user.nickname}</span>
+        <LogOutButton />
+      </header>
+      <main>
+        <Routes>
+          <Route path="/chat/:roomId?" element={<ChatPage />} />
+          <Route path="*" element={<Navigate to="/chat" replace />} />
+        </Routes>
+      </main>
+    </div>
+  );
+}
+
+function LogOutButton() {
+  const [logOut, { loading }] = useMutation(LogOutDocument);
+  const signOut = async () => {
+    // The session ends here whatever the router answers: an expired token cannot log out anyway.
+    await logOut().catch(() => undefined);
+    session.set(null);
+    await client.clearStore();
+  };
+  return (
+    <button type="button" onClick={signOut} disabled={loading}>
+      Log out
+    </button>
+  );
+}

@@ -1,0 +1,114 @@
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
+import { getMainDefinition } from '@apollo/client/utilities';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { persistedBody, persistedId } from './persisted';
+import { session } from './session';
+
+/** Operations that do not carry the access token, and whose 401 is an answer, not an expired token. */
+const WITHOUT_TOKEN = new Set(['LogIn', 'SignUp', 'RefreshSession', 'RequestPasswordReset', 'ResetPassword']);
+
+const bearer = () => {
+  const token = session.get()?.accessToken;
+  return token ? `Bearer ${token}` : undefined;
+};
+
+const expired = (error: unknown) =>
+  (ServerError.is(error) && error.statusCode === 401) ||
+  (CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED'));
+
+/**
+ * Sends the access token; when the router says it expired, refreshes once (shared by every
+ * request that failed meanwhile) and sends the operation again with the new token.
+ */
+const authLink = new ApolloLink((operation, forward) => {
+  const send = () => {
+    const authorization = WITHOUT_TOKEN.has(operation.operationName ?? '') ? undefined : bearer();
+    operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => {
+      const { authorization: _previous, ...rest } = headers;
+      return { headers: authorization ? { ...rest, authorization } : rest };
+    });
+    return forward(operation);
+  };
+  if (WITHOUT_TOKEN.has(operation.operationName ?? '') || !bearer()) return send();
+  return send().pipe(
+    catchError((error: unknown) =>
+      expired(error) ? from(session.refresh()).pipe(mergeMap((renewed) => (renewed ? send() : throwError(() => error)))) : throwError(() => error),
+    ),
+  );
+});
+
+/** Every operation of the app is in the router's manifest: send its id, not its text. */
+const persistedLink = new ApolloLink((operation, forward) => {
+  const sha256Hash = persistedId(operation.query);
+  if (sha256Hash) {
+    Object.assign(operation.extensions, { persistedQuery: { version: 1, sha256Hash } });
+    operation.setContext({ http: { includeQuery: false, includeExtensions: true } });
+  }
+  return forward(operation);
+});
+
+const socketUrl = () => `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`;
+
+/** One graphql-ws connection for every subscription; it reconnects with the current token. */
+export const socket = createClient({
+  url: socketUrl,
+  lazy: true,
+  connectionParams: () => {
+    const authorization = bearer();
+    return authorization ? { authorization } : {};
+  },
+  retryAttempts: Infinity,
+  shouldRetry: () => true,
+  on: {
+    closed: (event) => {
+      // 4403: the token expired or the session ended; refresh before the reconnection.
+      if ((event as CloseEvent).code === 4403) void session.refresh();
+    },
+  },
+});
+
+/** Subscriptions over graphql-ws, sent with the exact text the router's manifest holds. */
+const socketLink = new ApolloLink(
+  (operation) =>
+    new Observable((observer) =>
+      socket.subscribe(
+        { query: persistedBody(operation.query) ?? print(operation.query), variables: operation.variables, operationName: operation.operationName },
+        {
+          next: (result) => observer.next(result as ApolloLink.Result),
+          error: (error) => observer.error(error),
+          complete: () => observer.complete(),
+        },
+      ),
+    ),
+);
+
+const isSubscription = ({ query }: ApolloLink.Operation) => {
+  const definition = getMainDefinition(query);
+  return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+};
+
+export const client = new ApolloClient({
+  link: ApolloLink.split(isSubscription, socketLink, ApolloLink.from([authLink, persistedLink, new HttpLink({ uri: '/graphql' })])),
+  cache: new InMemoryCache(),
+});
+
+/** Signing out or in changes who the socket speaks for. */
+session.subscribe(() => socket.terminate());
+
+/** The graph's own words for an error: its messages, or what went wrong on the way. */
+export function errorText(error: unknown): string {
+  if (CombinedGraphQLErrors.is(error)) return error.errors.map((e) => e.message).join(' ');
+  if (ServerError.is(error)) {
+    try {
+      const body = JSON.parse(error.bodyText) as { errors?: { message: string }[] };
+      if (body.errors?.length) return body.errors.map((e) => e.message).join(' ');
+    } catch {
+      // not JSON: fall through to the status
+    }
+    return `The server answered ${error.statusCode}; try again.`;
+  }
+  if (error instanceof Error && /fetch|network/i.test(error.message)) return 'Cannot reach the server; check your connection and try again.';
+  return error instanceof Error ? error.message : String(error);
+}
