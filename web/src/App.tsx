@@ -4,6 +4,7 @@ import { client } from './apollo';
 import { LogOutDocument } from './__generated__/graphql';
 import { AuthPage } from './pages/AuthPage';
 import { ChatPage } from './pages/ChatPage';
+import { ProfilePage } from './pages/ProfilePage';
 import { session } from './session';
 import { useSession } from './useSession';
 
@@ -34,6 +35,7 @@ export function App() {
         </Link>
         <nav>
           <NavLink to="/chat">Chat</NavLink>
+          <NavLink to="/profile">Profile</NavLink>
         </nav>
         <span className="who">{current.user.nickname}</span>
         <LogOutButton />
@@ -41,6 +43,7 @@ export function App() {
       <main>
         <Routes>
           <Route path="/chat/:roomId?" element={<ChatPage />} />
+          <Route path="/profile" element={<ProfilePage />} />
           <Route path="*" element={<Navigate to="/chat" replace />} />
         </Routes>
       </main>
