@@ -5,6 +5,10 @@ import { LogOutDocument } from './__generated__/graphql';
 import { AuthPage } from './pages/AuthPage';
 import { ChatPage } from './pages/ChatPage';
 import { ProfilePage } from './pages/ProfilePage';
+import { CartPage } from './pages/store/CartPage';
+import { OrderPage } from './pages/store/OrderPage';
+import { OrdersPage } from './pages/store/OrdersPage';
+import { StorePage } from './pages/store/StorePage';
 import { session } from './session';
 import { useSession } from './useSession';
 
@@ -35,6 +39,8 @@ export function App() {
         </Link>
         <nav>
           <NavLink to="/chat">Chat</NavLink>
+          <NavLink to="/store">Store</NavLink>
+          <NavLink to="/orders">My orders</NavLink>
           <NavLink to="/profile">Profile</NavLink>
         </nav>
         <span className="who">{current.user.nickname}</span>
@@ -43,6 +49,10 @@ export function App() {
       <main>
         <Routes>
           <Route path="/chat/:roomId?" element={<ChatPage />} />
+          <Route path="/store" element={<StorePage />} />
+          <Route path="/cart" element={<CartPage />} />
+          <Route path="/orders" element={<OrdersPage />} />
+          <Route path="/orders/:orderId" element={<OrderPage />} />
           <Route path="/profile" element={<ProfilePage />} />
           <Route path="*" element={<Navigate to="/chat" replace />} />
         </Routes>

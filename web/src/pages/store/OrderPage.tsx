@@ -1,0 +1,97 @@
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
+import { CancelOrderDocument, OrderDocument, OrderStatusChangedDocument, PayOrderDocument } from '../../__generated__/graphql';
+import { ErrorMessage, Loading } from '../../components/Status';
+import { formatMoney } from '../../money';
+
+/** The sandbox provider's test cards (store's PayOrderInput.paymentKey). */
+const SANDBOX_CARDS = [
+  { key: 'sandbox-card-approve', label: 'Sandbox card (approves)' },
+  { key: 'sandbox-card-decline', label: 'Sandbox card (declines)' },
+];
+
+/** One order; its status follows the store live (orderStatusChanged). */
+export function OrderPage() {
+  const { orderId } = useParams();
+  const order = useQuery(OrderDocument, { variables: { id: orderId! }, fetchPolicy: 'network-only' });
+  // The event carries the whole order: Apollo's cache updates the page by its id.
+  useSubscription(OrderStatusChangedDocument, { variables: { orderId: orderId! } });
+  const current = order.data?.order;
+
+  if (order.loading && !order.data) return <Loading what="the order" />;
+  if (order.error) return <ErrorMessage error={order.error} />;
+  if (!current) return <p className="error" role="alert">There is no such order, or it is not yours.</p>;
+
+  return (
+    <section className="card order" aria-label="Order">
+      <h1>Order</h1>
+      <p>
+        Status: <strong aria-label="Order status">{current.status}</strong>
+      </p>
+      <ul>
+        {current.items.map((item) => (
+          <li key={item.product.id}>
+            {item.productName} × {item.quantity} — {formatMoney(item.subtotal)}
+          </li>
+        ))}
+      </ul>
+      <p>
+        Total <strong>{formatMoney(current.total)}</strong>
+      </p>
+      {current.payment?.failureReason && <p className="error">{current.payment.failureReason}</p>}
+      {(current.status === 'PENDING_PAYMENT' || current.status === 'PAYMENT_FAILED') && (
+        <PaymentForm orderId={current.id} amount={current.total.amount} />
+      )}
+      {(current.status === 'PENDING_PAYMENT' || current.status === 'PAID') && <CancelButton orderId={current.id} />}
+      <h2>History</h2>
+      <ol className="history">
+        {current.history.map((change) => (
+          <li key={`${change.at}-${change.to}`}>
+            {new Date(change.at).toLocaleString()}: {change.from ? `${change.from} → ` : ''}
+            {change.to} ({change.actorRole.toLowerCase()}){change.reason ? ` — ${change.reason}` : ''}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function PaymentForm({ orderId, amount }: { orderId: string; amount: number }) {
+  const [card, setCard] = useState(SANDBOX_CARDS[0].key);
+  const [pay, { loading, error }] = useMutation(PayOrderDocument);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await pay({ variables: { input: { orderId, paymentKey: card, amount } } }).catch(() => undefined);
+  };
+  return (
+    <form className="payment" onSubmit={submit}>
+      <label>
+        Card
+        <select value={card} onChange={(e) => setCard(e.target.value)}>
+          {SANDBOX_CARDS.map((option) => (
+            <option key={option.key} value={option.key}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorMessage error={error} />
+      <button type="submit" disabled={loading}>
+        Pay {formatMoney({ amount, currency: 'KRW' })}
+      </button>
+    </form>
+  );
+}
+
+function CancelButton({ orderId }: { orderId: string }) {
+  const [cancel, { loading, error }] = useMutation(CancelOrderDocument);
+  return (
+    <div>
+      <button type="button" disabled={loading} onClick={() => void cancel({ variables: { orderId, reason: 'Cancelled by the buyer' } }).catch(() => undefined)}>
+        Cancel order
+      </button>
+      <ErrorMessage error={error} />
+    </div>
+  );
+}
