@@ -2,6 +2,7 @@ import { useMutation } from '@apollo/client/react';
 import { Link, Navigate, NavLink, Route, Routes } from 'react-router';
 import { client } from './apollo';
 import { LogOutDocument } from './__generated__/graphql';
+import { AdminPage } from './pages/admin/AdminPage';
 import { AuthPage } from './pages/AuthPage';
 import { ChatPage } from './pages/ChatPage';
 import { ProfilePage } from './pages/ProfilePage';
@@ -14,6 +15,7 @@ import { useSession } from './useSession';
 
 export function App() {
   const current = useSession();
+  const isAdmin = current?.user.roles.includes('ADMIN') ?? false;
   if (!current) {
     return (
       <div className="app">
@@ -42,6 +44,7 @@ export function App() {
           <NavLink to="/store">Store</NavLink>
           <NavLink to="/orders">My orders</NavLink>
           <NavLink to="/profile">Profile</NavLink>
+          {isAdmin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <span className="who">{current.user.nickname}</span>
         <LogOutButton />
@@ -54,6 +57,7 @@ export function App() {
           <Route path="/orders" element={<OrdersPage />} />
           <Route path="/orders/:orderId" element={<OrderPage />} />
           <Route path="/profile" element={<ProfilePage />} />
+          {isAdmin && <Route path="/admin/*" element={<AdminPage />} />}
           <Route path="*" element={<Navigate to="/chat" replace />} />
         </Routes>
       </main>

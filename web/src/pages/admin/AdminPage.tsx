@@ -1,0 +1,26 @@
+import { NavLink, Navigate, Route, Routes } from 'react-router';
+import { AdminJobs } from './AdminJobs';
+import { AdminOrders } from './AdminOrders';
+import { AdminProducts } from './AdminProducts';
+import { AdminUsers } from './AdminUsers';
+
+/** Administration; the app shows it to administrators only, and the graph enforces it. */
+export function AdminPage() {
+  return (
+    <div className="admin">
+      <nav aria-label="Administration" className="tabs">
+        <NavLink to="users">Users</NavLink>
+        <NavLink to="products">Products</NavLink>
+        <NavLink to="orders">Orders</NavLink>
+        <NavLink to="jobs">Jobs</NavLink>
+      </nav>
+      <Routes>
+        <Route path="users" element={<AdminUsers />} />
+        <Route path="products" element={<AdminProducts />} />
+        <Route path="orders" element={<AdminOrders />} />
+        <Route path="jobs" element={<AdminJobs />} />
+        <Route path="*" element={<Navigate to="users" replace />} />
+      </Routes>
+    </div>
+  );
+}
