@@ -1,8 +1,9 @@
 import { useMutation } from '@apollo/client/react';
+import { lazy, Suspense } from 'react';
 import { Link, Navigate, NavLink, Route, Routes } from 'react-router';
 import { client } from './apollo';
 import { LogOutDocument } from './__generated__/graphql';
-import { AdminPage } from './pages/admin/AdminPage';
+import { Loading } from './components/Status';
 import { AuthPage } from './pages/AuthPage';
 import { ChatPage } from './pages/ChatPage';
 import { ProfilePage } from './pages/ProfilePage';
@@ -12,6 +13,9 @@ import { OrdersPage } from './pages/store/OrdersPage';
 import { StorePage } from './pages/store/StorePage';
 import { session } from './session';
 import { useSession } from './useSession';
+
+// Only administrators load the administration's code.
+const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((module) => ({ default: module.AdminPage })));
 
 export function App() {
   const current = useSession();
@@ -57,7 +61,16 @@ export function App() {
           <Route path="/orders" element={<OrdersPage />} />
           <Route path="/orders/:orderId" element={<OrderPage />} />
           <Route path="/profile" element={<ProfilePage />} />
-          {isAdmin && <Route path="/admin/*" element={<AdminPage />} />}
+          {isAdmin && (
+            <Route
+              path="/admin/*"
+              element={
+                <Suspense fallback={<Loading what="administration" />}>
+                  <AdminPage />
+                </Suspense>
+              }
+            />
+          )}
           <Route path="*" element={<Navigate to="/chat" replace />} />
         </Routes>
       </main>
