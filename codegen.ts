@@ -1,4 +1,5 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 /** Resolver types for one subgraph: parents are the MikroORM entities that back each type. */
 function subgraphTypes(name: string, mappers: Record<string, string>): CodegenConfig['generates'] {
@@ -32,6 +33,8 @@ const config: CodegenConfig = {
       documents: 'web/src/graphql/*.graphql',
       preset: 'client',
       presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
+      // The app sends ids: the stored text must ask for __typename itself, or Apollo's cache cannot match fragments.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         enumsAsTypes: true,
         useTypeImports: true,

@@ -2,7 +2,7 @@ import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCach
 import { getMainDefinition } from '@apollo/client/utilities';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { persistedBody, persistedId } from './persisted';
 import { session } from './session';
 
@@ -32,10 +32,12 @@ const authLink = new ApolloLink((operation, forward) => {
     return forward(operation);
   };
   if (WITHOUT_TOKEN.has(operation.operationName ?? '') || !bearer()) return send();
+  const retryAfterRefresh = <T>(fallback: Observable<T>) => from(session.refresh()).pipe(mergeMap((renewed) => (renewed ? send() : fallback)));
   return send().pipe(
-    catchError((error: unknown) =>
-      expired(error) ? from(session.refresh()).pipe(mergeMap((renewed) => (renewed ? send() : throwError(() => error)))) : throwError(() => error),
-    ),
+    // The router's 401 arrives as a result with UNAUTHENTICATED errors (application/graphql-response+json)…
+    mergeMap((result) => (result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED') ? retryAfterRefresh(of(result)) : of(result))),
+    // …or, from a proxy in between, as an HTTP error.
+    catchError((error: unknown) => (expired(error) ? retryAfterRefresh(throwError(() => error)) : throwError(() => error))),
   );
 });
 
@@ -51,20 +53,23 @@ const persistedLink = new ApolloLink((operation, forward) => {
 
 const socketUrl = () => `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`;
 
+/** The token the socket connected with: a 4403 for an older token needs no refresh. */
+let socketToken: string | undefined;
+
 /** One graphql-ws connection for every subscription; it reconnects with the current token. */
 export const socket = createClient({
   url: socketUrl,
   lazy: true,
   connectionParams: () => {
-    const authorization = bearer();
-    return authorization ? { authorization } : {};
+    socketToken = bearer();
+    return socketToken ? { authorization: socketToken } : {};
   },
   retryAttempts: Infinity,
   shouldRetry: () => true,
   on: {
     closed: (event) => {
-      // 4403: the token expired or the session ended; refresh before the reconnection.
-      if ((event as CloseEvent).code === 4403) void session.refresh();
+      // 4403: the token expired or the session ended; refresh before the reconnection, unless that happened already.
+      if ((event as CloseEvent).code === 4403 && socketToken && socketToken === bearer()) void session.refresh();
     },
   },
 });

@@ -1,8 +1,8 @@
 /// <reference types="jest" />
 import { mergeMessages, type ShownMessage } from '../src/pages/chatMessages';
 
-const sender = { id: 'u1', nickname: 'Mina', avatarUrl: null };
-const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ id, text: id, createdAt: at, sender, ...extra });
+const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };
+const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, sender, ...extra });
 
 describe('mergeMessages (what a room shows)', () => {
   test('history pages and live messages merge oldest first, each once', () => {

@@ -158,11 +158,12 @@ function Composer({ roomId, me, onOptimistic }: { roomId: string; me: { id: stri
     if (!trimmed) return;
     const clientMessageId = crypto.randomUUID();
     const optimistic: ShownMessage = {
+      __typename: 'Message',
       id: `pending:${clientMessageId}`,
       clientMessageId,
       text: trimmed,
       createdAt: new Date().toISOString(),
-      sender: { id: me.id, nickname: me.nickname, avatarUrl: me.avatarUrl ?? null },
+      sender: { __typename: 'User', id: me.id, nickname: me.nickname, avatarUrl: me.avatarUrl ?? null },
       pending: true,
     };
     onOptimistic(optimistic);

@@ -20,6 +20,8 @@ export function mergeMessages(shown: readonly ShownMessage[], incoming: readonly
     if (index >= 0) result[index] = { ...result[index], ...message, clientMessageId: message.clientMessageId ?? result[index].clientMessageId };
     else result.push(message);
   }
-  // Confirmed messages in the server's order; those still on their way after them.
-  return result.sort((a, b) => Number(Boolean(a.pending || a.failed)) - Number(Boolean(b.pending || b.failed)) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  // Confirmed messages in the server's order (ids are UUID v7 taken in the room's sequence, unlike
+  // createdAt under concurrency); those still on their way after them, as they were sent.
+  const onTheWay = (m: ShownMessage) => Boolean(m.pending || m.failed);
+  return result.sort((a, b) => Number(onTheWay(a)) - Number(onTheWay(b)) || (onTheWay(a) ? a.createdAt.localeCompare(b.createdAt) : a.id.localeCompare(b.id)));
 }

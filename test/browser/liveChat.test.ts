@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { bearer, post } from '../support/graphql';
+import { startStack, type Stack } from '../support/stack';
+import { LOG_IN, signUp } from '../support/users';
+import { eventually, health } from '../support/ws';
+import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot, shows, signUpInBrowser, type Person } from './support/browser';
+
+/**
+ * The web app in a real Chromium against a real stack: the router serves the built app (web/dist)
+ * at `/` and the graph at /graphql. Each test opens its own browser contexts (separate storage,
+ * so separate sessions).
+ */
+
+let stack: Stack;
+let browser: Browser;
+let app: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  buildWebApp();
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  app = appUrlOf(stack.routerUrl);
+}, 180_000);
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await newContext(browser);
+  contexts.push(context);
+  return context.newPage();
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isOperation = (request: Request, name: string) =>
+  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
+
+const chatSubscriptions = async () => (await health<{ subscriptions: number }>(stack.chatUrl)).subscriptions;
+
+const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
+const roomLink = (page: Page, label: string) => rooms(page).getByRole('link').filter({ hasText: label });
+const messages = (page: Page) => page.getByRole('region', { name: 'Messages' });
+/** The shown messages from `sender` with this text. */
+const message = (page: Page, sender: string, text: string) => messages(page).getByRole('listitem').filter({ hasText: sender }).filter({ hasText: text });
+
+async function startChat(page: Page, nicknames: string): Promise<void> {
+  await page.getByRole('link', { name: 'Chat', exact: true }).click();
+  await page.getByRole('textbox', { name: 'Nicknames' }).fill(nicknames);
+  await page.getByRole('button', { name: 'Start chat', exact: true }).click();
+}
+
+async function openRoom(page: Page, label: string): Promise<void> {
+  await shows(roomLink(page, label));
+  await roomLink(page, label).first().click();
+  await shows(messages(page));
+}
+
+async function sendMessage(page: Page, text: string): Promise<void> {
+  await messages(page).getByRole('textbox', { name: 'Message' }).fill(text);
+  await messages(page).getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+describe('the web app in Chromium', () => {
+  test('two people chat live: direct room by nickname, optimistic send, live delivery both ways, unread count', async () => {
+    const [pageA, pageB] = [await newPage(), await newPage()];
+    const a = newPerson('Ann');
+    const b = newPerson('Ben');
+
+    // Signed out, `/` is the log-in form, which links to the sign-up form.
+    await pageA.goto(app);
+    await shows(pageA.getByRole('heading', { name: 'Log in', exact: true }));
+    await shows(pageA.getByLabel('Email', { exact: true }));
+    await shows(pageA.getByLabel('Password', { exact: true }));
+    await screenshot(pageA, 'log-in');
+    await pageA.getByRole('link', { name: 'Sign up', exact: true }).click();
+    await shows(pageA.getByRole('heading', { name: 'Sign up', exact: true }));
+    await shows(pageA.getByLabel('Nickname', { exact: true }));
+    expect(new URL(pageA.url()).pathname).toBe('/signup');
+    await screenshot(pageA, 'sign-up');
+
+    await signUpInBrowser(pageA, app, a);
+    await signUpInBrowser(pageB, app, b);
+
+    // A starts a direct room with B's nickname; the room is in A's list, named after B.
+    await startChat(pageA, b.nickname);
+    await openRoom(pageA, b.nickname);
+
+    // B's page was open before the room existed: loaded again, it lists the room, named after A, nothing unread.
+    await pageB.goto(new URL('chat', app).href);
+    await shows(roomLink(pageB, a.nickname));
+    expect(await roomLink(pageB, a.nickname).innerText()).not.toMatch(/\bunread\b/);
+    // Both pages follow the room live (A's open room, B's list) before anyone writes.
+    await eventually(async () => (await chatSubscriptions()) === 2, 'both pages subscribed to the room');
+
+    // A sends: the message shows at once (the server's answer is held back 1.5 s), and stays, once.
+    let releaseSend = () => {};
+    const held = new Promise<void>((resolve) => (releaseSend = resolve));
+    await pageA.route('**/graphql', async (route) => {
+      if (isOperation(route.request(), 'SendMessage')) await Promise.race([held, delay(1500)]);
+      await route.fallback();
+    });
+    const confirmed = pageA.waitForResponse((response) => isOperation(response.request(), 'SendMessage'));
+    await sendMessage(pageA, 'hello B');
+    await shows(message(pageA, a.nickname, 'hello B'), 1000);
+    releaseSend();
+    expect((await confirmed).status()).toBe(200);
+    await pageA.unroute('**/graphql');
+    await delay(500); // the subscription's copy of the same message arrives too
+    expect(await message(pageA, a.nickname, 'hello B').count()).toBe(1);
+    expect(await messages(pageA).getByRole('alert').count()).toBe(0);
+
+    // B, without a reload: the room's link counts the message as unread.
+    await shows(roomLink(pageB, a.nickname).filter({ hasText: '1 unread' }));
+    await screenshot(pageB, 'chat-unread');
+    await openRoom(pageB, a.nickname);
+    await shows(message(pageB, a.nickname, 'hello B'));
+
+    // B answers: it shows in B's room at once and in A's room live.
+    await sendMessage(pageB, 'hi A');
+    await shows(message(pageB, b.nickname, 'hi A'), 1000);
+    await shows(message(pageA, b.nickname, 'hi A'), 5000);
+
+    // And A's next message reaches B's open room live.
+    await eventually(async () => (await chatSubscriptions()) === 2, 'both open rooms subscribed');
+    await sendMessage(pageA, 'how are you?');
+    await shows(message(pageB, a.nickname, 'how are you?'), 5000);
+
+    for (const page of [pageA, pageB]) {
+      const texts = (await messages(page).getByRole('listitem').allInnerTexts()).map((text) => text.replace(/\s+/g, ' '));
+      expect(texts).toHaveLength(3);
+      expect(texts[0]).toContain('hello B');
+      expect(texts[1]).toContain('hi A');
+      expect(texts[2]).toContain('how are you?');
+    }
+    await screenshot(pageA, 'chat-a');
+    await screenshot(pageB, 'chat-b');
+  });
+
+  test('a long history pages backwards with "Load older messages", each message once and in order', async () => {
+    const reader = newPerson('Pia');
+    const page = await newPage();
+    await signUpInBrowser(page, app, reader);
+    const writer = await signUp(stack, { nickname: newPerson('Gus').nickname });
+    const asWriter = async (query: string, variables: Record<string, unknown>) => {
+      const response = await post(stack.routerUrl, query, variables, writer.headers);
+      if (response.errors) throw new Error(JSON.stringify(response.errors));
+      return response.data!;
+    };
+    const found = await asWriter('query($n: String!) { usersByNickname(nickname: $n) { id nickname } }', { n: reader.nickname });
+    const readerId = (found.usersByNickname as { id: string; nickname: string }[]).find((user) => user.nickname === reader.nickname)!.id;
+    const roomId = (await asWriter('mutation($input: CreateChatRoomInput!) { createChatRoom(input: $input) { id } }', { input: { kind: 'DIRECT', memberIds: [readerId] } }))
+      .createChatRoom.id as string;
+    const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
+    for (let batch = 0; batch < 8; batch++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => asWriter(SEND, { input: { roomId, text: `line ${batch * 10 + i}`, clientMessageId: randomUUID() } })));
+    }
+    const history = await asWriter('query($id: ID!) { chatRoom(id: $id) { messages(last: 100) { edges { node { text } } } } }', { id: roomId });
+    const inServerOrder = (history.chatRoom.messages.edges as { node: { text: string } }[]).map((edge) => edge.node.text);
+    expect(inServerOrder).toHaveLength(80);
+
+    await page.goto(new URL('chat', app).href);
+    await openRoom(page, writer.nickname);
+    await shows(message(page, writer.nickname, inServerOrder[79]));
+    const older = messages(page).getByRole('button', { name: 'Load older messages' });
+    await shows(older);
+    expect(await messages(page).getByRole('listitem').count()).toBeLessThan(80);
+    for (let clicks = 0; (await older.count()) > 0; clicks++) {
+      expect(clicks).toBeLessThan(80);
+      const before = await messages(page).getByRole('listitem').count();
+      await older.click();
+      // The next page arrives (more messages), or the button goes when there are no more.
+      const deadline = Date.now() + 5000;
+      while ((await messages(page).getByRole('listitem').count()) === before && (await older.count()) > 0) {
+        if (Date.now() > deadline) throw new Error(`"Load older messages" showed nothing more (${before} messages shown)`);
+        await delay(50);
+      }
+    }
+    const shown = (await messages(page).getByRole('listitem').allInnerTexts()).map((text) => /line \d+/.exec(text)?.[0]);
+    expect(shown).toEqual(inServerOrder);
+  });
+
+  test('a wrong password shows the graph\'s message and stays on the log-in form', async () => {
+    const person = await signUp(stack, { nickname: newPerson('Wes').nickname });
+    const answer = await post(stack.routerUrl, LOG_IN, { email: person.email, password: 'not the password' });
+    const graphSays = answer.errors?.[0]?.message;
+    expect(graphSays).toBeTruthy();
+
+    const page = await newPage();
+    await page.goto(app);
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await shows(page.getByRole('alert'));
+    expect(await page.getByRole('alert').innerText()).toContain(graphSays);
+    await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    await screenshot(page, 'log-in-wrong-password');
+  });
+
+  test('the session survives a reload', async () => {
+    const page = await newPage();
+    const person = newPerson('Rae');
+    await signUpInBrowser(page, app, person);
+    await page.reload();
+    await shows(page.getByRole('button', { name: 'Log out', exact: true }));
+    await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
+    await shows(page.getByRole('link', { name: 'Chat', exact: true }));
+    expect(await page.getByRole('heading', { name: 'Log in', exact: true }).count()).toBe(0);
+  });
+
+  test('log out returns to the log-in form, and a reload stays signed out', async () => {
+    const page = await newPage();
+    const person = newPerson('Lou');
+    await signUpInBrowser(page, app, person);
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+
+    await page.reload();
+    await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    expect(await page.getByText(person.nickname).count()).toBe(0);
+    // The app's pages ask for the form too.
+    await page.goto(new URL('chat', app).href);
+    await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
+  });
+});
+
+describe('the web app with 3-second access tokens', () => {
+  let shortStack: Stack;
+  let shortApp: string;
+
+  beforeAll(async () => {
+    shortStack = await startStack({ ACCESS_TOKEN_TTL: '3s' });
+    shortApp = appUrlOf(shortStack.routerUrl);
+  }, 60_000);
+  afterAll(() => shortStack?.close());
+
+  test('an expired token is refreshed once for the requests that found it expired, which then succeed', async () => {
+    const context = await newContext(browser);
+    contexts.push(context);
+    const refreshes: Request[] = [];
+    context.on('request', (request) => {
+      if (isOperation(request, 'RefreshSession')) refreshes.push(request);
+    });
+
+    // A signs up in the browser; B (through the graph, freshly logged in each time: B's tokens last 3 s too)
+    // starts a room with A and writes in it.
+    const a: Person = newPerson('Tia');
+    const first = await context.newPage();
+    await signUpInBrowser(first, shortApp, a);
+    const b = await signUp(shortStack, { nickname: newPerson('Ike').nickname });
+    const asB = async (query: string, variables: Record<string, unknown>) => {
+      const login = await post(shortStack.routerUrl, LOG_IN, { email: b.email, password: b.password });
+      const response = await post(shortStack.routerUrl, query, variables, bearer(login.data!.logIn.accessToken));
+      if (response.errors) throw new Error(JSON.stringify(response.errors));
+      return response.data!;
+    };
+    const found = await asB('query($n: String!) { usersByNickname(nickname: $n) { id nickname } }', { n: a.nickname });
+    const aId = (found.usersByNickname as { id: string; nickname: string }[]).find((user) => user.nickname === a.nickname)!.id;
+    const created = await asB('mutation($input: CreateChatRoomInput!) { createChatRoom(input: $input) { id } }', { input: { kind: 'DIRECT', memberIds: [aId] } });
+    const roomId = created.createChatRoom.id as string;
+    await asB('mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }', { input: { roomId, text: 'before expiry', clientMessageId: randomUUID() } });
+
+    // With no page open (no socket to refresh it early), the stored access token expires.
+    await first.close();
+    await delay(4500);
+    refreshes.length = 0;
+
+    // The room page asks for the rooms and the messages at once and subscribes: all on the expired token.
+    const page = await context.newPage();
+    await page.goto(new URL(`chat/${roomId}`, shortApp).href);
+    await shows(message(page, b.nickname, 'before expiry'));
+    await shows(roomLink(page, b.nickname));
+    await delay(300); // a second, late refresh would be on its way by now
+    expect({ refreshes: refreshes.length, alerts: await page.getByRole('alert').allInnerTexts() }).toEqual({ refreshes: 1, alerts: [] });
+    const refreshed = await refreshes[0].response();
+    expect(refreshed?.status()).toBe(200);
+    expect(await page.getByRole('button', { name: 'Log out', exact: true }).count()).toBe(1);
+
+    // The refreshed session works (within its 3 s): a message goes out and the server confirms it.
+    const confirmed = page.waitForResponse((response) => isOperation(response.request(), 'SendMessage') && response.status() === 200);
+    await sendMessage(page, 'after refresh');
+    await shows(message(page, a.nickname, 'after refresh'));
+    await confirmed;
+    await shows(message(page, a.nickname, 'after refresh'));
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+});

@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const WEB = path.join(ROOT, 'web');
+const INDEX_HTML = path.join(WEB, 'dist', 'index.html');
+const RESULTS = path.join(WEB, 'test-results');
+
+/** The newest modification time (ms) of the app's sources: everything under web/src, the page, package.json and the Vite config. */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (entry: string) => {
+    const info = statSync(entry, { throwIfNoEntry: false });
+    if (!info) return;
+    if (info.isDirectory()) for (const name of readdirSync(entry)) visit(path.join(entry, name));
+    else newest = Math.max(newest, info.mtimeMs);
+  };
+  for (const entry of ['src', 'index.html', 'package.json', 'vite.config.ts', 'vite.config.mts']) visit(path.join(WEB, entry));
+  return newest;
+}
+
+const builtAt = () => statSync(INDEX_HTML, { throwIfNoEntry: false })?.mtimeMs;
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * One build at a time on this machine: jest workers share web/dist, and vite empties it first, so
+ * a second build would pull the files from under a test that is loading them.
+ */
+function withBuildLock<T>(run: () => T): T {
+  const lock = path.join(os.tmpdir(), `dorandoran-web-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than any build is one a killed run left behind.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`another process has been building the web app for 5 minutes (lock ${lock})`);
+      else sleepSync(200);
+    }
+  }
+  try {
+    return run();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds the web app (`npm run build:web` → web/dist, which the router serves at `/`) when
+ * web/dist/index.html is missing or older than a source file. With CI set it builds anyway, once
+ * per jest run: a build made since this process (the jest worker) started counts, so a second
+ * worker or test file does not rebuild the files a running test is loading.
+ */
+export function buildWebApp(): void {
+  withBuildLock(() => {
+    const built = builtAt();
+    const fresh = process.env.CI ? built !== undefined && built >= performance.timeOrigin : built !== undefined && built >= newestSource();
+    if (fresh) return;
+    try {
+      execFileSync('npm', ['run', 'build:web'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 5 * 60_000,
+      });
+    } catch (error) {
+      const failed = error as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string; message: string };
+      const output = `${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
+      const how = failed.status != null ? `exit code ${failed.status}` : failed.signal ? `signal ${failed.signal}` : failed.message;
+      throw new Error(`\`npm run build:web\` failed (${how}); the browser tests need the built web app in web/dist.\n${output}`);
+    }
+    if (!existsSync(INDEX_HTML)) throw new Error(`\`npm run build:web\` succeeded but wrote no ${path.relative(ROOT, INDEX_HTML)}`);
+  });
+}
+
+/** Chromium as installed on the machine (Debian's /usr/bin/chromium unless CHROMIUM_PATH says otherwise). */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium is not at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/** Uncaught errors of each page (from newContext's contexts), for the failure messages of `shows`. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** A fresh context (its own storage, so its own session) whose pages' uncaught errors are kept for failure messages. */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  context.on('weberror', (webError) => {
+    const page = webError.page();
+    if (page) pageErrors.set(page, [...(pageErrors.get(page) ?? []), webError.error().message]);
+  });
+  return context;
+}
+
+/** The app's address on a stack's router: its GraphQL URL without the path. */
+export const appUrlOf = (routerUrl: string) => new URL('/', routerUrl).href;
+
+/** A full-page PNG at web/test-results/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface Person {
+  email: string;
+  password: string;
+  nickname: string;
+}
+
+/** A new person with a unique email and nickname (`<name> <hex>`, well within the 30-character limit). */
+export function newPerson(name: string): Person {
+  const tag = randomBytes(3).toString('hex');
+  return { email: `${name.toLowerCase()}.${tag}@example.com`, password: 'correct horse 42', nickname: `${name} ${tag}` };
+}
+
+/** Waits until the locator shows; a failure names what it waited for, where, the page's alert and its uncaught errors. */
+export async function shows(locator: Locator, timeout = 10_000): Promise<void> {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout });
+  } catch (error) {
+    const page = locator.page();
+    const lines = (error as Error).message.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+    const waitingFor = lines.find((line) => line.includes('waiting for'))?.trim();
+    const alerts = (await page.getByRole('alert').allInnerTexts().catch(() => [])).filter((text) => text.trim());
+    const thrown = pageErrors.get(page) ?? [];
+    throw new Error(
+      [
+        lines[0],
+        waitingFor && `  ${waitingFor}`,
+        `  at ${page.url()}`,
+        alerts.length && `  the page's alert says: ${alerts.join(' | ')}`,
+        thrown.length && `  the page threw: ${thrown.join(' | ')}`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+}
+
+/** Signs up through the app's form at /signup and waits until the app shows the signed-in header. */
+export async function signUpInBrowser(page: Page, appUrl: string, person: Person): Promise<void> {
+  await page.goto(new URL('signup', appUrl).href);
+  await shows(page.getByRole('heading', { name: 'Sign up', exact: true }));
+  await page.getByLabel('Email', { exact: true }).fill(person.email);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByLabel('Nickname', { exact: true }).fill(person.nickname);
+  await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+  await shows(page.getByRole('button', { name: 'Log out', exact: true }));
+  await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
+}
