@@ -39,10 +39,13 @@ export function OrderPage() {
       <p>
         Total <strong>{formatMoney(current.total)}</strong>
       </p>
-      {current.payment?.failureReason && <p className="error">{current.payment.failureReason}</p>}
-      {(current.status === 'PENDING_PAYMENT' || current.status === 'PAYMENT_FAILED') && (
-        <PaymentForm orderId={current.id} amount={current.total.amount} />
+      {current.payment?.failureReason && (
+        <p className="error" role="alert">
+          {current.payment.failureReason}
+          {current.status === 'PAYMENT_FAILED' && ' This order has ended; place a new order to try another card.'}
+        </p>
       )}
+      {current.status === 'PENDING_PAYMENT' && <PaymentForm orderId={current.id} amount={current.total.amount} />}
       {(current.status === 'PENDING_PAYMENT' || current.status === 'PAID') && <CancelButton orderId={current.id} />}
       <h2>History</h2>
       <ol className="history">

@@ -1,0 +1,271 @@
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { bearer, post } from '../support/graphql';
+import { startStack, type Stack } from '../support/stack';
+import { signUp, signUpAdmin } from '../support/users';
+import { eventually, health } from '../support/ws';
+import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot, shows, signUpInBrowser, type Person } from './support/browser';
+
+/**
+ * The store in a real Chromium against a real stack: an administrator's products and fulfilment in
+ * the admin pages, a buyer's cart, checkout and sandbox payment, and the order page following the
+ * order's status live (orderStatusChanged) while the administrator ships and completes it.
+ */
+
+let stack: Stack;
+let browser: Browser;
+let app: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  buildWebApp();
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+  app = appUrlOf(stack.routerUrl);
+}, 180_000);
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await newContext(browser);
+  contexts.push(context);
+  return context.newPage();
+}
+
+const isOperation = (request: Request, name: string) =>
+  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
+
+/** Order subscriptions the store is serving now. */
+const orderSubscriptions = async () => (await health<{ subscriptions: number }>(stack.storeUrl)).subscriptions;
+
+/** The app's money, as formatMoney writes it (ko-KR, KRW): ₩24,000. */
+const won = (amount: number) => new Intl.NumberFormat('ko-KR', { style: 'currency', currency: 'KRW' }).format(amount);
+
+const nav = (page: Page, name: string) => page.getByRole('banner').getByRole('link', { name, exact: true });
+const adminTab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name, exact: true });
+const orderStatus = (page: Page) => page.getByRole('region', { name: 'Order', exact: true }).getByLabel('Order status', { exact: true });
+const productCard = (page: Page, name: string) =>
+  page.getByRole('list', { name: 'Products' }).getByRole('listitem').filter({ has: page.getByRole('heading', { name, exact: true }) });
+
+/** Logs in through the app's form (after a log-out, or on a fresh page) and waits for the signed-in header. */
+async function logInInBrowser(page: Page, person: Person): Promise<void> {
+  await page.goto(app);
+  await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
+  await page.getByLabel('Email', { exact: true }).fill(person.email);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await shows(page.getByRole('button', { name: 'Log out', exact: true }));
+}
+
+/** Signs up in the browser, is made an administrator, and logs in again for a token with the admin scope. */
+async function adminInBrowser(page: Page, person: Person): Promise<void> {
+  await signUpInBrowser(page, app, person);
+  expect(await nav(page, 'Admin').count()).toBe(0);
+  await stack.grantAdmin(person.email);
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
+  await logInInBrowser(page, person);
+  await shows(nav(page, 'Admin'));
+}
+
+/** From the store page: finds the product with Search, puts `quantity` in the cart, places the order; returns the order's id. */
+async function buy(page: Page, product: string, quantity: number): Promise<string> {
+  await nav(page, 'Store').click();
+  await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(product);
+  await shows(productCard(page, product));
+  for (let i = 0; i < quantity; i++) await page.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
+  await shows(page.getByRole('link', { name: `Cart (${quantity})`, exact: true }));
+  await page.getByRole('link', { name: `Cart (${quantity})`, exact: true }).click();
+  await shows(page.getByLabel(`Quantity of ${product}`, { exact: true }));
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.waitForURL(/\/orders\/[^/]+$/);
+  await shows(orderStatus(page));
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+describe('the store in Chromium', () => {
+  test('an administrator ships and completes a paid order, and the buyer\'s open order page follows live; another buyer cannot see it', async () => {
+    const [adminPage, buyerPage, otherPage] = [await newPage(), await newPage(), await newPage()];
+    const admin = newPerson('Ada');
+    const buyer = newPerson('Bo');
+    const other = newPerson('Cy');
+    const product = `Teapot ${admin.nickname.split(' ')[1]}`;
+    await Promise.all([adminInBrowser(adminPage, admin), signUpInBrowser(buyerPage, app, buyer), signUpInBrowser(otherPage, app, other)]);
+
+    // The administrator creates the product in the admin pages.
+    await nav(adminPage, 'Admin').click();
+    await adminTab(adminPage, 'Products').click();
+    const form = adminPage.locator('form').filter({ has: adminPage.getByRole('heading', { name: 'New product', exact: true }) });
+    await shows(form);
+    await form.getByRole('textbox', { name: 'Name', exact: true }).fill(product);
+    await form.getByRole('spinbutton', { name: 'Price (KRW)', exact: true }).fill('12000');
+    await form.getByRole('spinbutton', { name: 'Stock', exact: true }).fill('5');
+    await form.getByRole('textbox', { name: 'Category', exact: true }).fill('Kitchen');
+    await form.getByRole('button', { name: 'Create product', exact: true }).click();
+    await shows(adminPage.getByRole('button', { name: `Save ${product}`, exact: true }));
+    expect(await adminPage.getByLabel(`Stock of ${product}`, { exact: true }).inputValue()).toBe('5');
+    expect(await form.getByRole('textbox', { name: 'Name', exact: true }).inputValue()).toBe('');
+    await screenshot(adminPage, 'admin-products');
+
+    // The buyer finds it with Search and puts 2 in the cart.
+    await nav(buyerPage, 'Store').click();
+    await buyerPage.getByRole('searchbox', { name: 'Search', exact: true }).fill(product);
+    await shows(productCard(buyerPage, product));
+    expect(await buyerPage.getByRole('list', { name: 'Products' }).getByRole('listitem').count()).toBe(1);
+    const card = productCard(buyerPage, product);
+    expect(await card.innerText()).toContain(won(12000));
+    expect(await card.innerText()).toContain('5 in stock');
+    expect(await card.innerText()).toContain('Kitchen');
+    for (let i = 0; i < 2; i++) await buyerPage.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
+    await shows(buyerPage.getByRole('link', { name: 'Cart (2)', exact: true }));
+    await screenshot(buyerPage, 'store');
+
+    await buyerPage.getByRole('link', { name: 'Cart (2)', exact: true }).click();
+    const cart = buyerPage.getByRole('region', { name: 'Cart' });
+    await shows(cart.getByLabel(`Quantity of ${product}`, { exact: true }));
+    expect(await cart.getByLabel(`Quantity of ${product}`, { exact: true }).inputValue()).toBe('2');
+    expect(await cart.innerText()).toContain(`Total ${won(24000)}`);
+    await screenshot(buyerPage, 'cart');
+
+    // Placing the order opens its page; paying with the approving card makes it PAID.
+    await cart.getByRole('button', { name: 'Place order', exact: true }).click();
+    await buyerPage.waitForURL(/\/orders\/[^/]+$/);
+    const orderUrl = buyerPage.url();
+    const order = buyerPage.getByRole('region', { name: 'Order', exact: true });
+    await shows(orderStatus(buyerPage));
+    expect(await orderStatus(buyerPage).innerText()).toBe('PENDING_PAYMENT');
+    expect(await order.innerText()).toContain(`${product} × 2`);
+    await order.getByRole('combobox', { name: /^Card\b/ }).selectOption('sandbox-card-approve');
+    await order.getByRole('button', { name: `Pay ${won(24000)}`, exact: true }).click();
+    await shows(orderStatus(buyerPage).getByText('PAID', { exact: true }));
+    expect(await order.getByRole('button', { name: /^Pay / }).count()).toBe(0);
+    await shows(order.getByRole('button', { name: 'Cancel order', exact: true }));
+    await screenshot(buyerPage, 'order-paid');
+
+    // From here the buyer's page is only watched: a marker on the window shows it was never reloaded.
+    // (Expressions as text: this project's TypeScript has no DOM types.)
+    await buyerPage.evaluate('window.__keptOpen = true');
+    const stillOpen = () => buyerPage.evaluate<boolean>('window.__keptOpen === true');
+    await eventually(async () => (await orderSubscriptions()) >= 1, "the buyer's order page subscribed to the order");
+
+    // The administrator ships it from Admin → Orders; the buyer's page shows SHIPPED live.
+    await adminTab(adminPage, 'Orders').click();
+    const adminOrder = adminPage.getByRole('region', { name: 'Orders' }).getByRole('listitem').filter({ has: adminPage.getByRole('link', { name: buyer.nickname, exact: true }) });
+    await shows(adminOrder.filter({ hasText: 'PAID' }));
+    expect(await adminOrder.count()).toBe(1);
+    expect(await adminOrder.innerText()).toContain(`${product} × 2`);
+    expect(await adminOrder.innerText()).toContain(won(24000));
+    expect(new URL(await adminOrder.getByRole('link', { name: buyer.nickname, exact: true }).getAttribute('href') ?? '', app).href).toBe(orderUrl);
+    await screenshot(adminPage, 'admin-orders');
+    await adminOrder.getByRole('button', { name: 'Ship', exact: true }).click();
+    await shows(adminOrder.filter({ hasText: 'SHIPPED' }));
+    await shows(orderStatus(buyerPage).getByText('SHIPPED', { exact: true }), 5000);
+    // A shipped order can no longer be cancelled by its buyer: the page stops offering it.
+    await shows(order.getByRole('listitem').filter({ hasText: 'PAID → SHIPPED' }));
+    expect(await order.getByRole('button', { name: 'Cancel order', exact: true }).count()).toBe(0);
+    expect(await stillOpen()).toBe(true);
+    await screenshot(buyerPage, 'order-shipped');
+
+    // Completed by the administrator: COMPLETED live too.
+    await adminOrder.getByRole('button', { name: 'Complete', exact: true }).click();
+    await shows(adminOrder.filter({ hasText: 'COMPLETED' }));
+    await shows(orderStatus(buyerPage).getByText('COMPLETED', { exact: true }), 5000);
+    await shows(order.getByRole('listitem').filter({ hasText: 'SHIPPED → COMPLETED' }));
+    expect(await stillOpen()).toBe(true);
+    expect(await buyerPage.getByRole('alert').count()).toBe(0);
+    expect(await adminOrder.getByRole('button').count()).toBe(0);
+
+    // Another buyer with the order's address sees no order.
+    await otherPage.goto(orderUrl);
+    await shows(otherPage.getByRole('alert'));
+    expect(await otherPage.getByRole('alert').innerText()).toMatch(/There is no such order, or it is not yours\.|Only the buyer and administrators can see order/);
+    expect(await otherPage.getByRole('region', { name: 'Order', exact: true }).count()).toBe(0);
+    expect(await otherPage.getByText(product).count()).toBe(0);
+    await screenshot(otherPage, 'order-not-yours');
+
+    // The rest of the administration: users (the buyer, with Suspend), jobs (one run, the daily report).
+    await adminTab(adminPage, 'Users').click();
+    await adminPage.getByRole('searchbox', { name: 'Search users' }).fill(buyer.nickname);
+    await shows(adminPage.getByRole('button', { name: `Suspend ${buyer.nickname}`, exact: true }));
+    expect(await adminPage.getByRole('region', { name: 'Users' }).getByRole('row').filter({ hasText: buyer.email }).count()).toBe(1);
+    await screenshot(adminPage, 'admin-users');
+
+    await adminTab(adminPage, 'Jobs').click();
+    const jobs = adminPage.getByRole('region', { name: 'Jobs' });
+    await shows(jobs.getByRole('button', { name: 'Run session-cleanup', exact: true }));
+    await jobs.getByRole('button', { name: 'Run session-cleanup', exact: true }).click();
+    await shows(jobs.locator('ol.runs > li').filter({ hasText: 'session-cleanup' }).filter({ hasText: 'manual' }));
+    await jobs.getByRole('button', { name: 'Show report', exact: true }).click();
+    await shows(jobs.getByText(/No report for that day\.|Orders placed/));
+    expect(await jobs.getByRole('alert').count()).toBe(0);
+    await screenshot(adminPage, 'admin-jobs');
+
+    await nav(buyerPage, 'Profile').click();
+    await shows(buyerPage.getByRole('heading', { name: 'Profile', exact: true }));
+    expect(await buyerPage.getByRole('textbox', { name: 'Nickname', exact: true }).inputValue()).toBe(buyer.nickname);
+    await screenshot(buyerPage, 'profile');
+  });
+
+  test('a declined card shows the graph\'s reason, and the page does not offer paying an order the store has ended', async () => {
+    const admin = await signUpAdmin(stack);
+    const product = `Kettle ${newPerson('K').nickname.split(' ')[1]}`;
+    const created = await post(
+      stack.routerUrl,
+      'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+      { input: { name: product, price: 8000, stock: 3 } },
+      bearer(admin.accessToken),
+    );
+    expect(created.errors).toBeUndefined();
+
+    const page = await newPage();
+    await signUpInBrowser(page, app, newPerson('Dee'));
+    await buy(page, product, 1);
+    const order = page.getByRole('region', { name: 'Order', exact: true });
+    await order.getByRole('combobox', { name: /^Card\b/ }).selectOption('sandbox-card-decline');
+    const paid = page.waitForResponse((response) => isOperation(response.request(), 'PayOrder'));
+    await order.getByRole('button', { name: `Pay ${won(8000)}`, exact: true }).click();
+    const answer = (await (await paid).json()) as { data?: { payOrder: { status: string; payment: { failureReason: string | null } } } };
+    // The store's answer: the order ends as PAYMENT_FAILED (final; its stock goes back), with the provider's reason.
+    expect(answer.data?.payOrder.status).toBe('PAYMENT_FAILED');
+    const graphSays = answer.data!.payOrder.payment.failureReason!;
+    expect(graphSays).toBeTruthy();
+
+    await shows(orderStatus(page).getByText('PAYMENT_FAILED', { exact: true }));
+    await shows(page.getByRole('alert').filter({ hasText: graphSays }));
+    await screenshot(page, 'order-declined');
+    // PAYMENT_FAILED is final in the store (payOrder answers CONFLICT "can no longer be paid; place a new order"): no Pay button, no Cancel.
+    expect(await order.getByRole('button', { name: /^Pay / }).count()).toBe(0);
+    expect(await order.getByRole('button', { name: 'Cancel order', exact: true }).count()).toBe(0);
+  });
+
+  test('at phone width (390×844) the store and the chat pages fit without sideways scrolling', async () => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const person = newPerson('Phoebe');
+    await signUpInBrowser(page, app, person);
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth');
+
+    await page.goto(new URL('store', app).href);
+    await shows(page.getByRole('searchbox', { name: 'Search', exact: true }));
+    // The earlier tests' products, or the empty shelf when this test runs alone.
+    await shows(page.getByRole('list', { name: 'Products' }).getByRole('listitem').or(page.getByText('No products match.', { exact: true })));
+    expect(await overflow()).toBeLessThanOrEqual(391);
+    await screenshot(page, 'store-phone');
+
+    // A room with a long unbroken message and its preview in the room list.
+    const friend = newPerson('Felix');
+    await signUp(stack, { nickname: friend.nickname });
+    await page.getByRole('link', { name: 'Chat', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Nicknames' }).fill(friend.nickname);
+    await page.getByRole('button', { name: 'Start chat', exact: true }).click();
+    const messages = page.getByRole('region', { name: 'Messages' });
+    await shows(messages);
+    await messages.getByRole('textbox', { name: 'Message' }).fill(`a-long-message-without-spaces-${'x'.repeat(80)} and some words after it`);
+    await messages.getByRole('button', { name: 'Send', exact: true }).click();
+    await shows(messages.getByRole('listitem').filter({ hasText: 'some words after it' }));
+    expect(await overflow()).toBeLessThanOrEqual(391);
+    await screenshot(page, 'chat-phone');
+  });
+});
