@@ -101,19 +101,3 @@ export const client = new ApolloClient({
 
 /** Signing out or in changes who the socket speaks for. */
 session.subscribe(() => socket.terminate());
-
-/** The graph's own words for an error: its messages, or what went wrong on the way. */
-export function errorText(error: unknown): string {
-  if (CombinedGraphQLErrors.is(error)) return error.errors.map((e) => e.message).join(' ');
-  if (ServerError.is(error)) {
-    try {
-      const body = JSON.parse(error.bodyText) as { errors?: { message: string }[] };
-      if (body.errors?.length) return body.errors.map((e) => e.message).join(' ');
-    } catch {
-      // not JSON: fall through to the status
-    }
-    return `The server answered ${error.statusCode}; try again.`;
-  }
-  if (error instanceof Error && /fetch|network/i.test(error.message)) return 'Cannot reach the server; check your connection and try again.';
-  return error instanceof Error ? error.message : String(error);
-}

@@ -14,7 +14,8 @@ let lines: CartLine[] = load();
 
 function load(): CartLine[] {
   try {
-    return JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as CartLine[];
+    const stored: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]');
+    return Array.isArray(stored) ? (stored as CartLine[]) : [];
   } catch {
     return [];
   }

@@ -1,4 +1,3 @@
-/// <reference types="jest" />
 import { mergeMessages, type ShownMessage } from '../src/pages/chatMessages';
 
 const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };

@@ -1,4 +1,4 @@
-import { errorText } from '../apollo';
+import { errorText } from '../errorText';
 
 /** An error from the graph, in its own words. */
 export function ErrorMessage({ error }: { error: unknown }) {
