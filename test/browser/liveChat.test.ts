@@ -292,3 +292,40 @@ describe('the web app with 3-second access tokens', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 });
+
+describe('the web app with the chat service down', () => {
+  let downStack: Stack;
+  let downApp: string;
+
+  beforeAll(async () => {
+    downStack = await startStack();
+    downApp = appUrlOf(downStack.routerUrl);
+  }, 60_000);
+  afterAll(() => downStack?.close());
+
+  test("the chat page says in the router's words that chat is unavailable; the session and the store keep working", async () => {
+    const page = await newPage();
+    const person = newPerson('Ola');
+    await signUpInBrowser(page, downApp, person);
+    await downStack.stopService('chat');
+
+    // What the router says about the rooms now, asked directly with a signed-in user.
+    const probe = await signUp(downStack, { nickname: newPerson('Pax').nickname });
+    const answer = await post(downStack.routerUrl, 'query { chatRooms(first: 5) { edges { node { id } } } }', {}, probe.headers);
+    const routerSays = (answer.errors ?? []).map((error) => error.message).join(' ');
+    expect(routerSays).toMatch(/\bchat\b/);
+
+    await page.goto(new URL('chat', downApp).href);
+    await shows(page.getByRole('alert'));
+    expect(await page.getByRole('alert').allInnerTexts()).toEqual([routerSays]);
+    // An unreachable service is not an ended session: still signed in, no refresh loop, no log-in form.
+    expect(await page.getByRole('button', { name: 'Log out', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'Log in', exact: true }).count()).toBe(0);
+    await screenshot(page, 'chat-unavailable');
+
+    await page.getByRole('banner').getByRole('link', { name: 'Store', exact: true }).click();
+    await shows(page.getByRole('searchbox', { name: 'Search', exact: true }));
+    await shows(page.getByText('No products match.', { exact: true }));
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+});
