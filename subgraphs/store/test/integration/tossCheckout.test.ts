@@ -7,7 +7,9 @@ let h: StoreHarness;
 let buyer: Person;
 beforeAll(async () => {
   standIn = await startTossStandIn({ secretKey: 'test_sk_store' });
-  h = await startHarness({ env: { PAYMENT_PROVIDER: 'toss', TOSS_API_URL: standIn.url, TOSS_SECRET_KEY: 'test_sk_store' } });
+  // No test here waits for a timeout (a lost answer drops the connection), so the default 10 s
+  // replaces the harness's 300 ms: twenty confirmations queued on a busy 2-core machine took longer.
+  h = await startHarness({ env: { PAYMENT_PROVIDER: 'toss', TOSS_API_URL: standIn.url, TOSS_SECRET_KEY: 'test_sk_store', PAYMENT_TIMEOUT_MS: '10000' } });
   buyer = await h.person();
 });
 afterAll(async () => {
