@@ -16,8 +16,8 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built web app (web/dist) from the router's port: its files, and index.html for any
- * other path without a file extension (the app's own routes, e.g. /chat/…). Vite's hashed assets
+ * Serves the built web app (web/dist) from the router's port: its files, and index.html for a page
+ * load of any other path without a file extension (the app's own routes, e.g. /chat/…). Vite's hashed assets
  * are cached for good; index.html is revalidated so a new build is picked up.
  */
 export function serveWebApp(distDir: string) {
@@ -42,7 +42,9 @@ export function serveWebApp(distDir: string) {
     // A path that climbs out of the build folder is nobody's file.
     if (file !== root && !file.startsWith(root + path.sep)) return false;
     if (await send(res, file === root ? path.join(root, 'index.html') : file, req.method)) return true;
-    if (path.extname(url.pathname)) return false;
+    // Only a browser's page load (which asks for text/html) gets the app for an unknown path; an
+    // API client or a probe asking for /nowhere gets the router's 404.
+    if (path.extname(url.pathname) || !(req.headers.accept ?? '').includes('text/html')) return false;
     return send(res, path.join(root, 'index.html'), req.method);
   };
 }

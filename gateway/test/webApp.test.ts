@@ -27,9 +27,12 @@ describe('the web app from the router (WEB_DIST_PATH)', () => {
     await rm(dist, { recursive: true, force: true });
   });
 
+  /** What Chromium sends when it loads a page. */
+  const PAGE_LOAD = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8' };
+
   test('/ and the app routes are index.html, revalidated; hashed assets are cached for good', async () => {
     for (const route of ['/', '/chat', '/chat/0192-room']) {
-      const response = await fetch(`${origin}${route}`);
+      const response = await fetch(`${origin}${route}`, { headers: PAGE_LOAD });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/html');
       expect(response.headers.get('cache-control')).toBe('no-cache');
@@ -38,6 +41,14 @@ describe('the web app from the router (WEB_DIST_PATH)', () => {
     const asset = await fetch(`${origin}/assets/index-abc123.js`);
     expect(asset.headers.get('content-type')).toContain('text/javascript');
     expect(asset.headers.get('cache-control')).toContain('immutable');
+  });
+
+  test('an unknown path is the router\'s 404 for a client that does not ask for a page', async () => {
+    for (const accept of ['*/*', 'application/json']) {
+      const response = await fetch(`${origin}/chat/0192-room`, { headers: { accept } });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type') ?? '').not.toContain('text/html');
+    }
   });
 
   test('a missing file is a 404, and nothing outside the build folder is served', async () => {

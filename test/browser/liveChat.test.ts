@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { bearer, post } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { LOG_IN, signUp } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot, shows, signUpInBrowser, type Person } from './support/browser';
+import { appUrlOf, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
 /**
  * The web app in a real Chromium against a real stack: the router serves the built app (web/dist)
@@ -12,35 +12,11 @@ import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot
  * so separate sessions).
  */
 
-let stack: Stack;
-let browser: Browser;
-let app: string;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  buildWebApp();
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  app = appUrlOf(stack.routerUrl);
-}, 180_000);
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await newContext(browser);
-  contexts.push(context);
-  return context.newPage();
-}
+const web = webAppInChromium();
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const isOperation = (request: Request, name: string) =>
-  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
 
-const chatSubscriptions = async () => (await health<{ subscriptions: number }>(stack.chatUrl)).subscriptions;
+const chatSubscriptions = async () => (await health<{ subscriptions: number }>(web.stack.chatUrl)).subscriptions;
 
 const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
 const roomLink = (page: Page, label: string) => rooms(page).getByRole('link').filter({ hasText: label });
@@ -67,12 +43,12 @@ async function sendMessage(page: Page, text: string): Promise<void> {
 
 describe('the web app in Chromium', () => {
   test('two people chat live: direct room by nickname, optimistic send, live delivery both ways, unread count', async () => {
-    const [pageA, pageB] = [await newPage(), await newPage()];
+    const [pageA, pageB] = [await web.newPage(), await web.newPage()];
     const a = newPerson('Ann');
     const b = newPerson('Ben');
 
     // Signed out, `/` is the log-in form, which links to the sign-up form.
-    await pageA.goto(app);
+    await pageA.goto(web.app);
     await shows(pageA.getByRole('heading', { name: 'Log in', exact: true }));
     await shows(pageA.getByLabel('Email', { exact: true }));
     await shows(pageA.getByLabel('Password', { exact: true }));
@@ -83,15 +59,15 @@ describe('the web app in Chromium', () => {
     expect(new URL(pageA.url()).pathname).toBe('/signup');
     await screenshot(pageA, 'sign-up');
 
-    await signUpInBrowser(pageA, app, a);
-    await signUpInBrowser(pageB, app, b);
+    await signUpInBrowser(pageA, web.app, a);
+    await signUpInBrowser(pageB, web.app, b);
 
     // A starts a direct room with B's nickname; the room is in A's list, named after B.
     await startChat(pageA, b.nickname);
     await openRoom(pageA, b.nickname);
 
     // B's page was open before the room existed: loaded again, it lists the room, named after A, nothing unread.
-    await pageB.goto(new URL('chat', app).href);
+    await pageB.goto(new URL('chat', web.app).href);
     await shows(roomLink(pageB, a.nickname));
     expect(await roomLink(pageB, a.nickname).innerText()).not.toMatch(/\bunread\b/);
     // Both pages follow the room live (A's open room, B's list) before anyone writes.
@@ -143,11 +119,11 @@ describe('the web app in Chromium', () => {
 
   test('a long history pages backwards with "Load older messages", each message once and in order', async () => {
     const reader = newPerson('Pia');
-    const page = await newPage();
-    await signUpInBrowser(page, app, reader);
-    const writer = await signUp(stack, { nickname: newPerson('Gus').nickname });
+    const page = await web.newPage();
+    await signUpInBrowser(page, web.app, reader);
+    const writer = await signUp(web.stack, { nickname: newPerson('Gus').nickname });
     const asWriter = async (query: string, variables: Record<string, unknown>) => {
-      const response = await post(stack.routerUrl, query, variables, writer.headers);
+      const response = await post(web.stack.routerUrl, query, variables, writer.headers);
       if (response.errors) throw new Error(JSON.stringify(response.errors));
       return response.data!;
     };
@@ -163,7 +139,7 @@ describe('the web app in Chromium', () => {
     const inServerOrder = (history.chatRoom.messages.edges as { node: { text: string } }[]).map((edge) => edge.node.text);
     expect(inServerOrder).toHaveLength(80);
 
-    await page.goto(new URL('chat', app).href);
+    await page.goto(new URL('chat', web.app).href);
     await openRoom(page, writer.nickname);
     await shows(message(page, writer.nickname, inServerOrder[79]));
     const older = messages(page).getByRole('button', { name: 'Load older messages' });
@@ -185,13 +161,13 @@ describe('the web app in Chromium', () => {
   });
 
   test('a wrong password shows the graph\'s message and stays on the log-in form', async () => {
-    const person = await signUp(stack, { nickname: newPerson('Wes').nickname });
-    const answer = await post(stack.routerUrl, LOG_IN, { email: person.email, password: 'not the password' });
+    const person = await signUp(web.stack, { nickname: newPerson('Wes').nickname });
+    const answer = await post(web.stack.routerUrl, LOG_IN, { email: person.email, password: 'not the password' });
     const graphSays = answer.errors?.[0]?.message;
     expect(graphSays).toBeTruthy();
 
-    const page = await newPage();
-    await page.goto(app);
+    const page = await web.newPage();
+    await page.goto(web.app);
     await page.getByLabel('Email', { exact: true }).fill(person.email);
     await page.getByLabel('Password', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
@@ -203,9 +179,9 @@ describe('the web app in Chromium', () => {
   });
 
   test('the session survives a reload', async () => {
-    const page = await newPage();
+    const page = await web.newPage();
     const person = newPerson('Rae');
-    await signUpInBrowser(page, app, person);
+    await signUpInBrowser(page, web.app, person);
     await page.reload();
     await shows(page.getByRole('button', { name: 'Log out', exact: true }));
     await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
@@ -214,9 +190,9 @@ describe('the web app in Chromium', () => {
   });
 
   test('log out returns to the log-in form, and a reload stays signed out', async () => {
-    const page = await newPage();
+    const page = await web.newPage();
     const person = newPerson('Lou');
-    await signUpInBrowser(page, app, person);
+    await signUpInBrowser(page, web.app, person);
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
     expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
@@ -226,7 +202,7 @@ describe('the web app in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
     expect(await page.getByText(person.nickname).count()).toBe(0);
     // The app's pages ask for the form too.
-    await page.goto(new URL('chat', app).href);
+    await page.goto(new URL('chat', web.app).href);
     await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
   });
 });
@@ -242,8 +218,7 @@ describe('the web app with 3-second access tokens', () => {
   afterAll(() => shortStack?.close());
 
   test('an expired token is refreshed once for the requests that found it expired, which then succeed', async () => {
-    const context = await newContext(browser);
-    contexts.push(context);
+    const context = await web.newContext();
     const refreshes: Request[] = [];
     context.on('request', (request) => {
       if (isOperation(request, 'RefreshSession')) refreshes.push(request);
@@ -304,7 +279,7 @@ describe('the web app with the chat service down', () => {
   afterAll(() => downStack?.close());
 
   test("the chat page says in the router's words that chat is unavailable; the session and the store keep working", async () => {
-    const page = await newPage();
+    const page = await web.newPage();
     const person = newPerson('Ola');
     await signUpInBrowser(page, downApp, person);
     await downStack.stopService('chat');

@@ -1,9 +1,8 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { bearer, post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
 import { signUp, signUpAdmin } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot, shows, signUpInBrowser, type Person } from './support/browser';
+import { isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
 /**
  * The store in a real Chromium against a real stack: an administrator's products and fulfilment in
@@ -11,35 +10,10 @@ import { appUrlOf, buildWebApp, launchBrowser, newContext, newPerson, screenshot
  * order's status live (orderStatusChanged) while the administrator ships and completes it.
  */
 
-let stack: Stack;
-let browser: Browser;
-let app: string;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  buildWebApp();
-  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  app = appUrlOf(stack.routerUrl);
-}, 180_000);
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await newContext(browser);
-  contexts.push(context);
-  return context.newPage();
-}
-
-const isOperation = (request: Request, name: string) =>
-  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
+const web = webAppInChromium();
 
 /** Order subscriptions the store is serving now. */
-const orderSubscriptions = async () => (await health<{ subscriptions: number }>(stack.storeUrl)).subscriptions;
+const orderSubscriptions = async () => (await health<{ subscriptions: number }>(web.stack.storeUrl)).subscriptions;
 
 /** The app's money, as formatMoney writes it (ko-KR, KRW): ₩24,000. */
 const won = (amount: number) => new Intl.NumberFormat('ko-KR', { style: 'currency', currency: 'KRW' }).format(amount);
@@ -52,7 +26,7 @@ const productCard = (page: Page, name: string) =>
 
 /** Logs in through the app's form (after a log-out, or on a fresh page) and waits for the signed-in header. */
 async function logInInBrowser(page: Page, person: Person): Promise<void> {
-  await page.goto(app);
+  await page.goto(web.app);
   await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
   await page.getByLabel('Email', { exact: true }).fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
@@ -62,9 +36,9 @@ async function logInInBrowser(page: Page, person: Person): Promise<void> {
 
 /** Signs up in the browser, is made an administrator, and logs in again for a token with the admin scope. */
 async function adminInBrowser(page: Page, person: Person): Promise<void> {
-  await signUpInBrowser(page, app, person);
+  await signUpInBrowser(page, web.app, person);
   expect(await nav(page, 'Admin').count()).toBe(0);
-  await stack.grantAdmin(person.email);
+  await web.stack.grantAdmin(person.email);
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await logInInBrowser(page, person);
   await shows(nav(page, 'Admin'));
@@ -87,12 +61,12 @@ async function buy(page: Page, product: string, quantity: number): Promise<strin
 
 describe('the store in Chromium', () => {
   test('an administrator ships and completes a paid order, and the buyer\'s open order page follows live; another buyer cannot see it', async () => {
-    const [adminPage, buyerPage, otherPage] = [await newPage(), await newPage(), await newPage()];
+    const [adminPage, buyerPage, otherPage] = [await web.newPage(), await web.newPage(), await web.newPage()];
     const admin = newPerson('Ada');
     const buyer = newPerson('Bo');
     const other = newPerson('Cy');
     const product = `Teapot ${admin.nickname.split(' ')[1]}`;
-    await Promise.all([adminInBrowser(adminPage, admin), signUpInBrowser(buyerPage, app, buyer), signUpInBrowser(otherPage, app, other)]);
+    await Promise.all([adminInBrowser(adminPage, admin), signUpInBrowser(buyerPage, web.app, buyer), signUpInBrowser(otherPage, web.app, other)]);
 
     // The administrator creates the product in the admin pages.
     await nav(adminPage, 'Admin').click();
@@ -157,7 +131,7 @@ describe('the store in Chromium', () => {
     expect(await adminOrder.count()).toBe(1);
     expect(await adminOrder.innerText()).toContain(`${product} × 2`);
     expect(await adminOrder.innerText()).toContain(won(24000));
-    expect(new URL(await adminOrder.getByRole('link', { name: buyer.nickname, exact: true }).getAttribute('href') ?? '', app).href).toBe(orderUrl);
+    expect(new URL(await adminOrder.getByRole('link', { name: buyer.nickname, exact: true }).getAttribute('href') ?? '', web.app).href).toBe(orderUrl);
     await screenshot(adminPage, 'admin-orders');
     await adminOrder.getByRole('button', { name: 'Ship', exact: true }).click();
     await shows(adminOrder.filter({ hasText: 'SHIPPED' }));
@@ -209,18 +183,18 @@ describe('the store in Chromium', () => {
   });
 
   test('a declined card shows the graph\'s reason, and the page does not offer paying an order the store has ended', async () => {
-    const admin = await signUpAdmin(stack);
+    const admin = await signUpAdmin(web.stack);
     const product = `Kettle ${newPerson('K').nickname.split(' ')[1]}`;
     const created = await post(
-      stack.routerUrl,
+      web.stack.routerUrl,
       'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
       { input: { name: product, price: 8000, stock: 3 } },
       bearer(admin.accessToken),
     );
     expect(created.errors).toBeUndefined();
 
-    const page = await newPage();
-    await signUpInBrowser(page, app, newPerson('Dee'));
+    const page = await web.newPage();
+    await signUpInBrowser(page, web.app, newPerson('Dee'));
     await buy(page, product, 1);
     const order = page.getByRole('region', { name: 'Order', exact: true });
     await order.getByRole('combobox', { name: /^Card\b/ }).selectOption('sandbox-card-decline');
@@ -241,13 +215,13 @@ describe('the store in Chromium', () => {
   });
 
   test('at phone width (390×844) the store and the chat pages fit without sideways scrolling', async () => {
-    const page = await newPage();
+    const page = await web.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     const person = newPerson('Phoebe');
-    await signUpInBrowser(page, app, person);
+    await signUpInBrowser(page, web.app, person);
     const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth');
 
-    await page.goto(new URL('store', app).href);
+    await page.goto(new URL('store', web.app).href);
     await shows(page.getByRole('searchbox', { name: 'Search', exact: true }));
     // The earlier tests' products, or the empty shelf when this test runs alone.
     await shows(page.getByRole('list', { name: 'Products' }).getByRole('listitem').or(page.getByText('No products match.', { exact: true })));
@@ -256,7 +230,7 @@ describe('the store in Chromium', () => {
 
     // A room with a long unbroken message and its preview in the room list.
     const friend = newPerson('Felix');
-    await signUp(stack, { nickname: friend.nickname });
+    await signUp(web.stack, { nickname: friend.nickname });
     await page.getByRole('link', { name: 'Chat', exact: true }).click();
     await page.getByRole('textbox', { name: 'Nicknames' }).fill(friend.nickname);
     await page.getByRole('button', { name: 'Start chat', exact: true }).click();

@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request } from 'playwright-core';
+import { startStack, type Stack } from '../../support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WEB = path.join(ROOT, 'web');
@@ -165,3 +166,51 @@ export async function signUpInBrowser(page: Page, appUrl: string, person: Person
   await shows(page.getByRole('button', { name: 'Log out', exact: true }));
   await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
 }
+
+/** A test file's app in Chromium: one stack and one browser for the file, fresh contexts for each test. */
+export interface WebAppInChromium {
+  stack: Stack;
+  browser: Browser;
+  /** The app's address on the stack's router. */
+  app: string;
+  /** A new context (its own storage, so its own session), closed after the test. */
+  newContext(): Promise<BrowserContext>;
+  /** A page in a new context. */
+  newPage(): Promise<Page>;
+}
+
+/**
+ * Registers the file's jest hooks: builds the web app, starts a stack and Chromium before the
+ * tests, closes each test's contexts after it, and the browser and the stack at the end. The
+ * returned fields are set once the tests run.
+ */
+export function webAppInChromium(): WebAppInChromium {
+  const contexts: BrowserContext[] = [];
+  const web = {
+    async newContext() {
+      const context = await newContext(web.browser);
+      contexts.push(context);
+      return context;
+    },
+    async newPage() {
+      return (await web.newContext()).newPage();
+    },
+  } as WebAppInChromium;
+  beforeAll(async () => {
+    buildWebApp();
+    [web.stack, web.browser] = await Promise.all([startStack(), launchBrowser()]);
+    web.app = appUrlOf(web.stack.routerUrl);
+  }, 180_000);
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await web.browser?.close();
+    await web.stack?.close();
+  });
+  return web;
+}
+
+/** Whether the request is a POST to /graphql of the app's operation with this name. */
+export const isOperation = (request: Request, name: string) =>
+  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
