@@ -21,7 +21,8 @@ async function main() {
     auth: loadAuthConfig(process.env),
     users: loadUsersConfig(process.env),
     chat: loadChatConfig(process.env),
-    store: loadStoreConfig(process.env),
+    // A first local run has products to buy; SAMPLE_CATALOG=false starts with an empty shelf.
+    store: loadStoreConfig({ SAMPLE_CATALOG: String(process.env.NODE_ENV !== 'production'), ...process.env }),
     batch: loadBatchConfig(process.env),
     router: loadRouterConfig(process.env),
   };
@@ -52,7 +53,7 @@ async function main() {
   const router = started[started.length - 1];
   const mode = configs.router.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${configs.router.dataDir}/`;
   console.log(`\nDoranDoran is up (${mode}, ${configs.router.redisUrl ? 'Redis' : 'in-process stores'}).`);
-  console.log(`GraphQL: ${router.url}\nStop with Ctrl-C.\n`);
+  console.log(`Web app: ${new URL('/', router.url).href}\nGraphQL: ${router.url}\nStop with Ctrl-C.\n`);
   runUntilSignal(logger, stopAll);
 }
 

@@ -13,6 +13,8 @@ export interface StoreConfig extends CommonConfig {
   paymentWebhookSecret: string | undefined;
   /** How often payments left unsettled (provider timeouts) are confirmed again. */
   paymentReconcileIntervalSeconds: number;
+  /** Fill an empty catalog with sample products at start (`npm start` turns it on). */
+  sampleCatalog: boolean;
 }
 
 export function loadStoreConfig(env: Environment): StoreConfig {
@@ -31,6 +33,10 @@ export function loadStoreConfig(env: Environment): StoreConfig {
   if (paymentProvider === 'toss' && common.mode === 'production' && !paymentWebhookSecret) {
     throw new ConfigError('PAYMENT_WEBHOOK_SECRET', 'must be set in production with PAYMENT_PROVIDER=toss (the key the payment webhooks are signed with)');
   }
+  const sampleCatalog = read.bool('SAMPLE_CATALOG', false);
+  if (sampleCatalog && common.mode === 'production') {
+    throw new ConfigError('SAMPLE_CATALOG', 'is for trying the app locally: in production the catalog is what administrators create (createProduct)');
+  }
   return Object.freeze({
     ...common,
     databaseUrl: ownDatabase ?? common.databaseUrl,
@@ -42,5 +48,6 @@ export function loadStoreConfig(env: Environment): StoreConfig {
     tossSecretKey,
     paymentWebhookSecret,
     paymentReconcileIntervalSeconds: read.seconds('PAYMENT_RECONCILE_INTERVAL', '30s'),
+    sampleCatalog,
   });
 }

@@ -20,6 +20,7 @@ import type { StoreConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { createOrderFeed } from './orderFeed';
+import { addSampleCatalog } from './sampleCatalog';
 import { createPaymentProvider } from './payments';
 import type { PaymentProvider } from './payments/provider';
 import { createStoreServer } from './server';
@@ -53,6 +54,10 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
   const webhookSecret = await loadLocalSecret('payment-webhook-secret', config.paymentWebhookSecret, config.dataDir);
   const pubsub = createPubSub(config.redisUrl, logger);
   const em = database.orm.em as EntityManager;
+  if (config.sampleCatalog) {
+    const added = await addSampleCatalog(em);
+    if (added > 0) logger.info({ products: added }, 'the catalog was empty: added sample products (SAMPLE_CATALOG=false to start empty)');
+  }
   const checkout: Checkout = {
     em,
     provider:

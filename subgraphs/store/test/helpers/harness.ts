@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createInProcessTransport, createLogger, createMemoryRevocationStore } from '@dorandoran/service-kit';
+import { createInProcessTransport, createLogger, createMemoryRevocationStore, type DatabaseTarget } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
 import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
 import { testDatabase } from '../../../../test/support/infra';
@@ -41,8 +41,11 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-/** With `env.PAYMENT_PROVIDER` the store uses the configured provider (toss against the stand-in); else the sandbox. */
-export async function startHarness(options: { env?: Record<string, string> } = {}): Promise<StoreHarness> {
+/**
+ * With `env.PAYMENT_PROVIDER` the store uses the configured provider (toss against the stand-in); else the sandbox.
+ * `database` keeps data across stores (a fresh database of its own otherwise).
+ */
+export async function startHarness(options: { env?: Record<string, string>; database?: DatabaseTarget } = {}): Promise<StoreHarness> {
   const issuer = await startTestIssuer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'store-test-'));
   const sandbox = createSandboxProvider({ timeoutMs: PAYMENT_TIMEOUT_MS });
@@ -63,7 +66,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       revocations: createMemoryRevocationStore(),
       events,
       logger,
-      database: testDatabase('store'),
+      database: options.database ?? testDatabase('store'),
       paymentProvider: options.env?.PAYMENT_PROVIDER ? undefined : sandbox,
     },
   );
