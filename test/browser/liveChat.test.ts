@@ -117,6 +117,85 @@ describe('the web app in Chromium', () => {
     await screenshot(pageB, 'chat-b');
   });
 
+  test('a group room started with two nicknames and a title: both others list it by title and get its messages live', async () => {
+    const [pageA, pageB, pageC] = [await web.newPage(), await web.newPage(), await web.newPage()];
+    const [a, b, c] = [newPerson('Ada'), newPerson('Bea'), newPerson('Cal')];
+    await Promise.all([signUpInBrowser(pageA, web.app, a), signUpInBrowser(pageB, web.app, b), signUpInBrowser(pageC, web.app, c)]);
+    const title = `Hiking ${a.nickname.split(' ')[1]}`;
+
+    // A nickname typed in lower case still finds the person.
+    await pageA.getByRole('link', { name: 'Chat', exact: true }).click();
+    await pageA.getByRole('textbox', { name: 'Nicknames' }).fill(`${b.nickname.toLowerCase()}, ${c.nickname}`);
+    await pageA.getByRole('textbox', { name: 'Group title' }).fill(title);
+    await pageA.getByRole('button', { name: 'Start chat', exact: true }).click();
+    await shows(messages(pageA));
+    await shows(roomLink(pageA, title));
+
+    for (const page of [pageB, pageC]) {
+      await page.goto(new URL('chat', web.app).href);
+      await openRoom(page, title);
+    }
+    await eventually(async () => (await chatSubscriptions()) === 3, 'the three open rooms subscribed');
+    await sendMessage(pageA, 'who brings the map?');
+    await shows(message(pageB, a.nickname, 'who brings the map?'), 5000);
+    await shows(message(pageC, a.nickname, 'who brings the map?'), 5000);
+    await sendMessage(pageC, 'I do');
+    await shows(message(pageA, c.nickname, 'I do'), 5000);
+    await shows(message(pageB, c.nickname, 'I do'), 5000);
+    await screenshot(pageB, 'chat-group');
+  });
+
+  test('starting a room with a nickname nobody has says so and opens no room', async () => {
+    const page = await web.newPage();
+    await signUpInBrowser(page, web.app, newPerson('Noa'));
+    await page.getByRole('link', { name: 'Chat', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Nicknames' }).fill('Nobody by this name 7f3a');
+    await page.getByRole('button', { name: 'Start chat', exact: true }).click();
+    await shows(page.getByRole('alert'));
+    expect(await page.getByRole('alert').innerText()).toBe('Nobody is called "Nobody by this name 7f3a".');
+    expect(await messages(page).count()).toBe(0);
+    expect(new URL(page.url()).pathname).toBe('/chat');
+  });
+
+  test('the profile: nickname, avatar URL and bio are saved to the graph; a bad avatar URL shows the graph\'s reason and keeps the rest', async () => {
+    const page = await web.newPage();
+    const person = newPerson('Ivy');
+    await signUpInBrowser(page, web.app, person);
+    await page.getByRole('banner').getByRole('link', { name: 'Profile', exact: true }).click();
+    const field = (name: string) => page.getByRole('textbox', { name, exact: true });
+    await shows(field('Nickname'));
+
+    await field('Avatar URL').fill('ftp://example.com/me.png');
+    await field('Bio').fill('Likes hiking.');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await shows(page.getByRole('alert'));
+    expect(await page.getByRole('alert').innerText()).toBe('The avatar URL must use http or https, not ftp.');
+    // Nothing typed is lost: the form still holds it, to be corrected.
+    expect(await field('Bio').inputValue()).toBe('Likes hiking.');
+
+    const renamed = `${person.nickname} II`;
+    await field('Nickname').fill(renamed);
+    await field('Avatar URL').fill('https://example.com/ivy.png');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await shows(page.getByRole('status').filter({ hasText: 'Saved.' }));
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await shows(page.getByRole('banner').getByText(renamed, { exact: true }));
+
+    // Signed out and in again, the graph gives back what was saved.
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
+    await page.getByLabel('Password', { exact: true }).fill(person.password);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await shows(page.getByRole('banner').getByText(renamed, { exact: true }));
+    await page.getByRole('banner').getByRole('link', { name: 'Profile', exact: true }).click();
+    await shows(field('Nickname'));
+    expect({ nickname: await field('Nickname').inputValue(), avatarUrl: await field('Avatar URL').inputValue(), bio: await field('Bio').inputValue() }).toEqual({
+      nickname: renamed,
+      avatarUrl: 'https://example.com/ivy.png',
+      bio: 'Likes hiking.',
+    });
+  });
+
   test('a long history pages backwards with "Load older messages", each message once and in order', async () => {
     const reader = newPerson('Pia');
     const page = await web.newPage();

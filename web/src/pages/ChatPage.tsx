@@ -15,6 +15,7 @@ import {
 import { ErrorMessage, Loading } from '../components/Status';
 import { useSession } from '../useSession';
 import { mergeMessages, type ShownMessage } from './chatMessages';
+import { memberFor } from './roomMembers';
 
 const PAGE = 30;
 
@@ -206,10 +207,7 @@ function NewRoomForm() {
       const memberIds: string[] = [];
       for (const nickname of wanted) {
         const { data } = await client.query({ query: UsersByNicknameDocument, variables: { nickname }, fetchPolicy: 'network-only' });
-        const found = data?.usersByNickname ?? [];
-        const person = found.find((user) => user.nickname.toLowerCase() === nickname.toLowerCase()) ?? (found.length === 1 ? found[0] : undefined);
-        if (!person) throw new Error(found.length ? `Several people start with "${nickname}": ${found.map((u) => u.nickname).join(', ')}. Type the whole nickname.` : `Nobody is called "${nickname}".`);
-        memberIds.push(person.id);
+        memberIds.push(memberFor(nickname, data?.usersByNickname ?? []).id);
       }
       const group = memberIds.length > 1;
       const { data } = await create({ variables: { input: { kind: group ? 'GROUP' : 'DIRECT', memberIds, title: group ? title.trim() || null : null } } });
