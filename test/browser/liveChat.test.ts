@@ -4,7 +4,7 @@ import { bearer, post } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { LOG_IN, signUp } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { appUrlOf, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
+import { appUrlOf, cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
 /**
  * The web app in a real Chromium against a real stack: the router serves the built app (web/dist)
@@ -115,6 +115,39 @@ describe('the web app in Chromium', () => {
     }
     await screenshot(pageA, 'chat-a');
     await screenshot(pageB, 'chat-b');
+  });
+
+  test('messages sent while a reader\'s connection was down show once the app reconnects, in order and once, without a reload', async () => {
+    const [pageA, pageB] = [await web.newPage(), await web.newPage()];
+    const sockets = await cuttableSockets(pageB);
+    const [a, b] = [newPerson('Kai'), newPerson('Lia')];
+    await Promise.all([signUpInBrowser(pageA, web.app, a), signUpInBrowser(pageB, web.app, b)]);
+    await startChat(pageA, b.nickname);
+    await openRoom(pageA, b.nickname);
+    await pageB.goto(new URL('chat', web.app).href);
+    await openRoom(pageB, a.nickname);
+    await eventually(async () => (await chatSubscriptions()) === 2, 'both open rooms subscribed');
+    await pageB.evaluate('window.__keptOpen = true');
+    await sendMessage(pageA, 'before the cut');
+    await shows(message(pageB, a.nickname, 'before the cut'), 5000);
+
+    await sockets.cut();
+    await eventually(async () => (await chatSubscriptions()) === 1, "B's subscription ended with its connection");
+    for (const text of ['while B was away', 'and a second one']) {
+      const confirmed = pageA.waitForResponse((response) => isOperation(response.request(), 'SendMessage'));
+      await sendMessage(pageA, text);
+      expect((await confirmed).status()).toBe(200);
+    }
+    sockets.restore();
+
+    // graphql-ws retries within seconds; the room fetches what its subscription missed.
+    await shows(message(pageB, a.nickname, 'and a second one'), 20_000);
+    await eventually(async () => (await chatSubscriptions()) === 2, "B's room subscribed again", 10_000);
+    await sendMessage(pageA, 'after the return');
+    await shows(message(pageB, a.nickname, 'after the return'), 5000);
+    const texts = (await messages(pageB).getByRole('listitem').allInnerTexts()).map((text) => text.split('\n').pop()?.trim());
+    expect(texts).toEqual(['before the cut', 'while B was away', 'and a second one', 'after the return']);
+    expect(await pageB.evaluate<boolean>('window.__keptOpen === true')).toBe(true);
   });
 
   test('a group room started with two nicknames and a title: both others list it by title and get its messages live', async () => {

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { bearer, post } from '../support/graphql';
 import { signUp, signUpAdmin } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
+import { cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
 /**
  * The store in a real Chromium against a real stack: an administrator's products and fulfilment in
@@ -212,6 +212,41 @@ describe('the store in Chromium', () => {
     // PAYMENT_FAILED is final in the store (payOrder answers CONFLICT "can no longer be paid; place a new order"): no Pay button, no Cancel.
     expect(await order.getByRole('button', { name: /^Pay / }).count()).toBe(0);
     expect(await order.getByRole('button', { name: 'Cancel order', exact: true }).count()).toBe(0);
+  });
+
+  test("a status change made while the buyer's connection was down shows once the app reconnects", async () => {
+    const admin = await signUpAdmin(web.stack);
+    const asAdmin = async (query: string, variables: Record<string, unknown>) => {
+      const response = await post(web.stack.routerUrl, query, variables, bearer(admin.accessToken));
+      if (response.errors) throw new Error(JSON.stringify(response.errors));
+      return response.data!;
+    };
+    const product = `Lamp ${newPerson('L').nickname.split(' ')[1]}`;
+    await asAdmin('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input: { name: product, price: 30000, stock: 2 } });
+
+    const page = await web.newPage();
+    const sockets = await cuttableSockets(page);
+    await signUpInBrowser(page, web.app, newPerson('Mo'));
+    const orderId = await buy(page, product, 1);
+    const order = page.getByRole('region', { name: 'Order', exact: true });
+    await order.getByRole('combobox', { name: /^Card\b/ }).selectOption('sandbox-card-approve');
+    await order.getByRole('button', { name: `Pay ${won(30000)}`, exact: true }).click();
+    await shows(orderStatus(page).getByText('PAID', { exact: true }));
+    await eventually(async () => (await orderSubscriptions()) === 1, 'the order page subscribed');
+    await page.evaluate('window.__keptOpen = true');
+
+    await sockets.cut();
+    await eventually(async () => (await orderSubscriptions()) === 0, "the page's subscription ended with its connection");
+    await asAdmin('mutation($id: ID!) { shipOrder(orderId: $id) { status } }', { id: orderId });
+    sockets.restore();
+
+    await shows(orderStatus(page).getByText('SHIPPED', { exact: true }), 20_000);
+    await shows(order.getByRole('listitem').filter({ hasText: 'PAID → SHIPPED' }));
+    expect(await page.evaluate<boolean>('window.__keptOpen === true')).toBe(true);
+    // Live again: the next change arrives over the new connection.
+    await eventually(async () => (await orderSubscriptions()) === 1, 'the order page subscribed again', 10_000);
+    await asAdmin('mutation($id: ID!) { completeOrder(orderId: $id) { status } }', { id: orderId });
+    await shows(orderStatus(page).getByText('COMPLETED', { exact: true }), 5000);
   });
 
   test('at phone width (390×844) the store and the chat pages fit without sideways scrolling', async () => {

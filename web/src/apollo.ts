@@ -56,6 +56,19 @@ const socketUrl = () => `${window.location.protocol === 'https:' ? 'wss' : 'ws'}
 /** The token the socket connected with: a 4403 for an older token needs no refresh. */
 let socketToken: string | undefined;
 
+/** Told when the socket is back after losing its connection: what happened meanwhile reached no subscription. */
+const reconnectListeners = new Set<() => void>();
+
+export function onSocketReconnected(listener: () => void): () => void {
+  reconnectListeners.add(listener);
+  return () => reconnectListeners.delete(listener);
+}
+
+/** graphql-ws's backoff (2^n s plus 0.3–3 s), capped at 10 s so a long outage is not followed by minutes of waiting. */
+const MAX_RETRY_WAIT_MS = 10_000;
+const retryWait = (retries: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** retries, MAX_RETRY_WAIT_MS) + 300 + Math.random() * 2700));
+
 /** One graphql-ws connection for every subscription; it reconnects with the current token. */
 export const socket = createClient({
   url: socketUrl,
@@ -66,7 +79,11 @@ export const socket = createClient({
   },
   retryAttempts: Infinity,
   shouldRetry: () => true,
+  retryWait,
   on: {
+    connected: (_socket, _payload, wasRetry) => {
+      if (wasRetry) for (const listener of reconnectListeners) listener();
+    },
     closed: (event) => {
       // 4403: the token expired or the session ended; refresh before the reconnection, unless that happened already.
       if ((event as CloseEvent).code === 4403 && socketToken && socketToken === bearer()) void session.refresh();

@@ -1,4 +1,4 @@
-import { mergeMessages, type ShownMessage } from '../src/pages/chatMessages';
+import { mergeMessages, missedMessages, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
 
 const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };
 const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, sender, ...extra });
@@ -34,5 +34,50 @@ describe('mergeMessages (what a room shows)', () => {
     const failed = mergeMessages(shown, [{ ...pending, pending: false, failed: true }]);
     expect(failed).toHaveLength(2);
     expect(failed[1]).toMatchObject({ clientMessageId: 'c2', failed: true });
+  });
+});
+
+describe('missedMessages (catching up after the socket was away)', () => {
+  /** A room of `count` messages m1…m<count>, served newest page first, `size` at a time, as ChatRoomMessages does. */
+  function room(count: number, size: number) {
+    const all = Array.from({ length: count }, (_, i) => message(`m${i + 1}`, `2026-11-24T10:00:${String(i).padStart(2, '0')}Z`));
+    const asked: (string | null)[] = [];
+    const fetchPage = async (before: string | null): Promise<MessagePage> => {
+      asked.push(before);
+      const end = before === null ? all.length : all.findIndex((m) => m.id === before);
+      const start = Math.max(0, end - size);
+      return { messages: all.slice(start, end), olderCursor: start > 0 ? all[start].id : null };
+    };
+    return { all, asked, fetchPage };
+  }
+  const ids = (list: { id: string }[]) => list.map((m) => m.id);
+
+  test('what came after the newest shown message, oldest first, from one page when it is enough', async () => {
+    const { asked, fetchPage } = room(12, 5);
+    const shown = new Set(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+    expect(ids(await missedMessages(fetchPage, shown))).toEqual(['m10', 'm11', 'm12']);
+    expect(asked).toEqual([null]);
+  });
+
+  test('more missed than a page: goes back page by page until it meets a shown message', async () => {
+    const { asked, fetchPage } = room(20, 5);
+    expect(ids(await missedMessages(fetchPage, new Set(['m1', 'm2', 'm3', 'm4'])))).toEqual(Array.from({ length: 16 }, (_, i) => `m${i + 5}`));
+    expect(asked).toEqual([null, 'm16', 'm11', 'm6']);
+  });
+
+  test('nothing missed: one page asked, nothing returned', async () => {
+    const { all, asked, fetchPage } = room(8, 5);
+    expect(await missedMessages(fetchPage, new Set(ids(all)))).toEqual([]);
+    expect(asked).toHaveLength(1);
+  });
+
+  test('stops at the room\'s start, and after maxPages however much is missing', async () => {
+    const small = room(7, 5);
+    expect(ids(await missedMessages(small.fetchPage, new Set()))).toEqual(ids(small.all));
+    expect(small.asked).toHaveLength(2);
+    const big = room(100, 5);
+    const missed = await missedMessages(big.fetchPage, new Set(['m1']), 3);
+    expect(ids(missed)).toEqual(Array.from({ length: 15 }, (_, i) => `m${i + 86}`));
+    expect(big.asked).toHaveLength(3);
   });
 });

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request, type WebSocketRoute } from 'playwright-core';
 import { startStack, type Stack } from '../../support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -214,3 +214,34 @@ export function webAppInChromium(): WebAppInChromium {
 /** Whether the request is a POST to /graphql of the app's operation with this name. */
 export const isOperation = (request: Request, name: string) =>
   request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
+
+/** A page's graphql-ws connections, which a test can cut like a dropped network. */
+export interface CuttableSockets {
+  /** Closes the open connections (code 1001, as a lost network would end them) and refuses new ones until `restore`. */
+  cut(): Promise<void>;
+  restore(): void;
+}
+
+/** Routes the page's WebSockets to /graphql through Playwright (before the page opens them), passing everything on until `cut`. */
+export async function cuttableSockets(page: Page): Promise<CuttableSockets> {
+  let down = false;
+  /** Each open connection's two sides: the page's and the server's. */
+  const open = new Set<[WebSocketRoute, WebSocketRoute]>();
+  await page.routeWebSocket(/\/graphql$/, async (socket) => {
+    if (down) return socket.close({ code: 1001, reason: 'network down' });
+    open.add([socket, socket.connectToServer()]);
+  });
+  return {
+    async cut() {
+      down = true;
+      const pairs = [...open];
+      open.clear();
+      // The page sees 1001 (going away), which graphql-ws retries; a browser may close its own
+      // side only with 1000 or 3000–4999.
+      await Promise.all(pairs.flatMap(([pageSide, serverSide]) => [pageSide.close({ code: 1001, reason: 'network down' }), serverSide.close({ code: 1000 })]));
+    },
+    restore() {
+      down = false;
+    },
+  };
+}

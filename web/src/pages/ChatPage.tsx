@@ -13,8 +13,9 @@ import {
   type ChatRoomSummaryFragment,
 } from '../__generated__/graphql';
 import { ErrorMessage, Loading } from '../components/Status';
+import { useCatchUpOnReconnect } from '../useCatchUp';
 import { useSession } from '../useSession';
-import { mergeMessages, type ShownMessage } from './chatMessages';
+import { mergeMessages, missedMessages, type ShownMessage } from './chatMessages';
 import { memberFor } from './roomMembers';
 
 const PAGE = 30;
@@ -23,6 +24,8 @@ const PAGE = 30;
 export function ChatPage() {
   const { roomId } = useParams();
   const rooms = useQuery(ChatRoomsDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
+  // New rooms, orders and unread counts the room links' subscriptions missed.
+  useCatchUpOnReconnect(() => void rooms.refetch());
   const list = rooms.data?.chatRooms.edges.map((edge) => edge.node) ?? [];
   return (
     <div className="chat">
@@ -92,6 +95,20 @@ function RoomView({ roomId, onActivity }: { roomId: string; onActivity: () => vo
       if (message) setMessages((shown) => mergeMessages(shown, [message]));
       onActivity();
     },
+  });
+
+  useCatchUpOnReconnect(() => {
+    if (!history.data) return; // the first page is still on its way, and has them
+    const shownIds = new Set(messages.map((message) => message.id));
+    const fetchPage = async (before: string | null) => {
+      const { data } = await client.query({ query: ChatRoomMessagesDocument, variables: { roomId, last: PAGE, before }, fetchPolicy: 'network-only' });
+      const page = data?.chatRoom?.messages;
+      return { messages: page?.edges.map((edge) => edge.node) ?? [], olderCursor: page?.pageInfo.hasPreviousPage ? page.pageInfo.startCursor ?? null : null };
+    };
+    missedMessages(fetchPage, shownIds).then(
+      (missed) => setMessages((shown) => mergeMessages(shown, missed)),
+      () => undefined, // the next reconnection or a reload tries again
+    );
   });
 
   const newest = [...messages].reverse().find((message) => !message.pending);

@@ -25,3 +25,31 @@ export function mergeMessages(shown: readonly ShownMessage[], incoming: readonly
   const onTheWay = (m: ShownMessage) => Boolean(m.pending || m.failed);
   return result.sort((a, b) => Number(onTheWay(a)) - Number(onTheWay(b)) || (onTheWay(a) ? a.createdAt.localeCompare(b.createdAt) : a.id.localeCompare(b.id)));
 }
+
+/** One page of a room's messages, oldest first, as ChatRoomMessages returns it. */
+export interface MessagePage {
+  messages: ChatMessageFragment[];
+  /** Where the page before this one ends; null at the room's first message. */
+  olderCursor: string | null;
+}
+
+/**
+ * The messages a room missed while its subscription was away: newest pages, going back until a
+ * page reaches a message already shown (or the room's start, or `maxPages`, past which the shown
+ * list keeps a gap rather than loading a whole history).
+ */
+export async function missedMessages(
+  fetchPage: (before: string | null) => Promise<MessagePage>,
+  shownIds: ReadonlySet<string>,
+  maxPages = 10,
+): Promise<ChatMessageFragment[]> {
+  const missed: ChatMessageFragment[] = [];
+  let before: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const { messages, olderCursor } = await fetchPage(before);
+    missed.unshift(...messages.filter((message) => !shownIds.has(message.id)));
+    if (!olderCursor || messages.some((message) => shownIds.has(message.id))) break;
+    before = olderCursor;
+  }
+  return missed;
+}

@@ -4,6 +4,7 @@ import { useParams } from 'react-router';
 import { CancelOrderDocument, OrderDocument, OrderStatusChangedDocument, PayOrderDocument } from '../../__generated__/graphql';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { useCatchUpOnReconnect } from '../../useCatchUp';
 
 /** The sandbox provider's test cards (store's PayOrderInput.paymentKey). */
 const SANDBOX_CARDS = [
@@ -17,6 +18,7 @@ export function OrderPage() {
   const order = useQuery(OrderDocument, { variables: { id: orderId! }, fetchPolicy: 'network-only' });
   // The event carries the whole order: Apollo's cache updates the page by its id.
   useSubscription(OrderStatusChangedDocument, { variables: { orderId: orderId! } });
+  useCatchUpOnReconnect(() => void order.refetch());
   const current = order.data?.order;
 
   if (order.loading && !order.data) return <Loading what="the order" />;
