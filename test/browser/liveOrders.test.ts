@@ -249,6 +249,86 @@ describe('the store in Chromium', () => {
     await shows(orderStatus(page).getByText('COMPLETED', { exact: true }), 5000);
   });
 
+  test("an administrator's price edit leaves alone the stock an order took meanwhile; a too-long description shows the graph's reason", async () => {
+    const apiAdmin = await signUpAdmin(web.stack);
+    const asAdmin = async (query: string, variables: Record<string, unknown>) => {
+      const response = await post(web.stack.routerUrl, query, variables, bearer(apiAdmin.accessToken));
+      if (response.errors) throw new Error(JSON.stringify(response.errors));
+      return response.data!;
+    };
+    const product = `Vase ${newPerson('V').nickname.split(' ')[1]}`;
+    const { createProduct } = await asAdmin('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input: { name: product, price: 20000, stock: 5 } });
+    const stored = async () => (await asAdmin('query($id: ID!) { product(id: $id) { price { amount } stock description } }', { id: createProduct.id })).product;
+
+    const page = await web.newPage();
+    await adminInBrowser(page, newPerson('Eda'));
+    await nav(page, 'Admin').click();
+    await adminTab(page, 'Products').click();
+    const row = page.getByRole('form', { name: product, exact: true });
+    await shows(row);
+    expect(await row.getByLabel(`Stock of ${product}`, { exact: true }).inputValue()).toBe('5');
+
+    // A buyer orders 2 while the page is open: the store has 3 left, the page still says 5.
+    const buyer = await signUp(web.stack, { nickname: newPerson('Buy').nickname });
+    const placed = await post(
+      web.stack.routerUrl,
+      'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+      { input: { items: [{ productId: createProduct.id, quantity: 2 }], idempotencyKey: `vase-${Date.now()}` } },
+      buyer.headers,
+    );
+    expect(placed.errors).toBeUndefined();
+
+    await row.getByLabel(`Price of ${product}`, { exact: true }).fill('15000');
+    const saved = page.waitForResponse((response) => isOperation(response.request(), 'UpdateProduct'));
+    await row.getByRole('button', { name: `Save ${product}`, exact: true }).click();
+    expect((await saved).status()).toBe(200);
+    expect(await stored()).toMatchObject({ price: { amount: 15000 }, stock: 3 });
+    // The row shows what the store answered: the new price, and the stock the order left.
+    await shows(row.getByText(won(15000), { exact: true }));
+    expect(await row.getByLabel(`Stock of ${product}`, { exact: true }).inputValue()).toBe('3');
+
+    await row.getByLabel(`Description of ${product}`, { exact: true }).fill('x'.repeat(2001));
+    await row.getByLabel(`Stock of ${product}`, { exact: true }).fill('9');
+    await row.getByRole('button', { name: `Save ${product}`, exact: true }).click();
+    await shows(row.getByRole('alert'));
+    expect(await row.getByRole('alert').innerText()).toBe('description takes at most 2000 characters; this one has 2001.');
+    // Nothing of the refused edit was stored, and the form still holds it to be corrected.
+    expect(await stored()).toMatchObject({ stock: 3, description: null });
+    expect(await row.getByLabel(`Stock of ${product}`, { exact: true }).inputValue()).toBe('9');
+  });
+
+  test('a shelf longer than a page: "Load more products" shows the rest, each product once', async () => {
+    const apiAdmin = await signUpAdmin(web.stack);
+    const category = `Bulk ${newPerson('B').nickname.split(' ')[1]}`;
+    const names = Array.from({ length: 45 }, (_, i) => `Card ${String(i + 1).padStart(2, '0')} ${category}`);
+    for (let start = 0; start < names.length; start += 15) {
+      await Promise.all(
+        names.slice(start, start + 15).map(async (name) => {
+          const response = await post(
+            web.stack.routerUrl,
+            'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
+            { input: { name, price: 1000, stock: 1, category } },
+            bearer(apiAdmin.accessToken),
+          );
+          expect(response.errors).toBeUndefined();
+        }),
+      );
+    }
+
+    const page = await web.newPage();
+    await signUpInBrowser(page, web.app, newPerson('Pat'));
+    await nav(page, 'Store').click();
+    await page.getByRole('textbox', { name: 'Category', exact: true }).fill(category);
+    const shelf = page.getByRole('list', { name: 'Products' }).getByRole('listitem');
+    const more = page.getByRole('button', { name: 'Load more products', exact: true });
+    await shows(more);
+    expect(await shelf.count()).toBe(40);
+    await more.click();
+    await eventually(async () => (await more.count()) === 0, 'the button went with the last page');
+    const shown = await shelf.getByRole('heading').allInnerTexts();
+    expect([...shown].sort()).toEqual([...names].sort());
+  });
+
   test('at phone width (390×844) the store and the chat pages fit without sideways scrolling', async () => {
     const page = await web.newPage();
     await page.setViewportSize({ width: 390, height: 844 });

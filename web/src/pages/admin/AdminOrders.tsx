@@ -2,8 +2,10 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { AdminOrdersDocument, CancelOrderDocument, CompleteOrderDocument, ShipOrderDocument, type OrderStatus } from '../../__generated__/graphql';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { appendNextPage } from '../../pagination';
 
 const STATUSES: OrderStatus[] = ['PENDING_PAYMENT', 'PAID', 'SHIPPED', 'COMPLETED', 'CANCELLED', 'REFUNDED', 'PAYMENT_FAILED'];
 
@@ -16,7 +18,9 @@ export function AdminOrders() {
   const [cancel, cancelling] = useMutation(CancelOrderDocument);
   const busy = shipping.loading || completing.loading || cancelling.loading;
   const list = orders.data?.orders.edges.map((edge) => edge.node) ?? [];
-  const act = (run: Promise<unknown>) => void run.then(() => orders.refetch()).catch(() => undefined);
+  const pageInfo = orders.data?.orders.pageInfo;
+  // The answer is the changed order, which Apollo's cache puts in the list in place.
+  const act = (run: Promise<unknown>) => void run.catch(() => undefined);
   return (
     <section aria-label="Orders">
       <label>
@@ -55,6 +59,11 @@ export function AdminOrders() {
           </li>
         ))}
       </ul>
+      <LoadMore
+        what="orders"
+        hasMore={pageInfo?.hasNextPage ?? false}
+        load={() => orders.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('orders') })}
+      />
     </section>
   );
 }

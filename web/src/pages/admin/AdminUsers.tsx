@@ -1,7 +1,9 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { AdminUsersDocument, SetUserStatusDocument } from '../../__generated__/graphql';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
+import { appendNextPage } from '../../pagination';
 
 /** Users by nickname or email; suspend and reactivate. */
 export function AdminUsers() {
@@ -9,6 +11,7 @@ export function AdminUsers() {
   const users = useQuery(AdminUsersDocument, { variables: { first: 50, search: search.trim() || null }, fetchPolicy: 'cache-and-network' });
   const [setStatus, setting] = useMutation(SetUserStatusDocument);
   const list = users.data?.users.edges.map((edge) => edge.node) ?? [];
+  const pageInfo = users.data?.users.pageInfo;
   return (
     <section aria-label="Users">
       <label>
@@ -56,6 +59,11 @@ export function AdminUsers() {
           ))}
         </tbody>
       </table>
+      <LoadMore
+        what="users"
+        hasMore={pageInfo?.hasNextPage ?? false}
+        load={() => users.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('users') })}
+      />
     </section>
   );
 }

@@ -1,13 +1,16 @@
 import { useQuery } from '@apollo/client/react';
 import { Link } from 'react-router';
 import { MyOrdersDocument } from '../../__generated__/graphql';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { appendNextPage } from '../../pagination';
 
 /** The buyer's orders, newest first. */
 export function OrdersPage() {
   const orders = useQuery(MyOrdersDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
   const list = orders.data?.myOrders.edges.map((edge) => edge.node) ?? [];
+  const pageInfo = orders.data?.myOrders.pageInfo;
   return (
     <section className="card" aria-label="My orders">
       <h1>My orders</h1>
@@ -24,6 +27,11 @@ export function OrdersPage() {
           </li>
         ))}
       </ul>
+      <LoadMore
+        what="orders"
+        hasMore={pageInfo?.hasNextPage ?? false}
+        load={() => orders.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('myOrders') })}
+      />
     </section>
   );
 }

@@ -3,8 +3,10 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { ProductsDocument } from '../../__generated__/graphql';
 import { cart, useCart } from '../../cart';
+import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { appendNextPage } from '../../pagination';
 
 /** Active products, newest first, with search and category; adds to the cart. */
 export function StorePage() {
@@ -17,6 +19,7 @@ export function StorePage() {
   const lines = useCart();
   const inCart = lines.reduce((sum, line) => sum + line.quantity, 0);
   const list = products.data?.products.edges.map((edge) => edge.node) ?? [];
+  const pageInfo = products.data?.products.pageInfo;
 
   return (
     <div className="store">
@@ -55,6 +58,11 @@ export function StorePage() {
           </li>
         ))}
       </ul>
+      <LoadMore
+        what="products"
+        hasMore={pageInfo?.hasNextPage ?? false}
+        load={() => products.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('products') })}
+      />
     </div>
   );
 }
