@@ -24,6 +24,18 @@ const orderStatus = (page: Page) => page.getByRole('region', { name: 'Order', ex
 const productCard = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Products' }).getByRole('listitem').filter({ has: page.getByRole('heading', { name, exact: true }) });
 
+const CREATE_PRODUCT = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }';
+
+/** A new administrator working through the graph, not the browser: runs an operation and returns its data; errors fail the test. */
+async function graphAdmin(): Promise<(query: string, variables?: Record<string, unknown>) => Promise<Record<string, any>>> {
+  const admin = await signUpAdmin(web.stack);
+  return async (query, variables = {}) => {
+    const response = await post(web.stack.routerUrl, query, variables, bearer(admin.accessToken));
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data!;
+  };
+}
+
 /** Logs in through the app's form (after a log-out, or on a fresh page) and waits for the signed-in header. */
 async function logInInBrowser(page: Page, person: Person): Promise<void> {
   await page.goto(web.app);
@@ -183,15 +195,9 @@ describe('the store in Chromium', () => {
   });
 
   test('a declined card shows the graph\'s reason, and the page does not offer paying an order the store has ended', async () => {
-    const admin = await signUpAdmin(web.stack);
+    const asAdmin = await graphAdmin();
     const product = `Kettle ${newPerson('K').nickname.split(' ')[1]}`;
-    const created = await post(
-      web.stack.routerUrl,
-      'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-      { input: { name: product, price: 8000, stock: 3 } },
-      bearer(admin.accessToken),
-    );
-    expect(created.errors).toBeUndefined();
+    await asAdmin(CREATE_PRODUCT, { input: { name: product, price: 8000, stock: 3 } });
 
     const page = await web.newPage();
     await signUpInBrowser(page, web.app, newPerson('Dee'));
@@ -215,14 +221,9 @@ describe('the store in Chromium', () => {
   });
 
   test("a status change made while the buyer's connection was down shows once the app reconnects", async () => {
-    const admin = await signUpAdmin(web.stack);
-    const asAdmin = async (query: string, variables: Record<string, unknown>) => {
-      const response = await post(web.stack.routerUrl, query, variables, bearer(admin.accessToken));
-      if (response.errors) throw new Error(JSON.stringify(response.errors));
-      return response.data!;
-    };
+    const asAdmin = await graphAdmin();
     const product = `Lamp ${newPerson('L').nickname.split(' ')[1]}`;
-    await asAdmin('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input: { name: product, price: 30000, stock: 2 } });
+    await asAdmin(CREATE_PRODUCT, { input: { name: product, price: 30000, stock: 2 } });
 
     const page = await web.newPage();
     const sockets = await cuttableSockets(page);
@@ -250,14 +251,9 @@ describe('the store in Chromium', () => {
   });
 
   test("an administrator's price edit leaves alone the stock an order took meanwhile; a too-long description shows the graph's reason", async () => {
-    const apiAdmin = await signUpAdmin(web.stack);
-    const asAdmin = async (query: string, variables: Record<string, unknown>) => {
-      const response = await post(web.stack.routerUrl, query, variables, bearer(apiAdmin.accessToken));
-      if (response.errors) throw new Error(JSON.stringify(response.errors));
-      return response.data!;
-    };
+    const asAdmin = await graphAdmin();
     const product = `Vase ${newPerson('V').nickname.split(' ')[1]}`;
-    const { createProduct } = await asAdmin('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input: { name: product, price: 20000, stock: 5 } });
+    const { createProduct } = await asAdmin(CREATE_PRODUCT, { input: { name: product, price: 20000, stock: 5 } });
     const stored = async () => (await asAdmin('query($id: ID!) { product(id: $id) { price { amount } stock description } }', { id: createProduct.id })).product;
 
     const page = await web.newPage();
@@ -298,21 +294,11 @@ describe('the store in Chromium', () => {
   });
 
   test('a shelf longer than a page: "Load more products" shows the rest, each product once', async () => {
-    const apiAdmin = await signUpAdmin(web.stack);
+    const asAdmin = await graphAdmin();
     const category = `Bulk ${newPerson('B').nickname.split(' ')[1]}`;
     const names = Array.from({ length: 45 }, (_, i) => `Card ${String(i + 1).padStart(2, '0')} ${category}`);
     for (let start = 0; start < names.length; start += 15) {
-      await Promise.all(
-        names.slice(start, start + 15).map(async (name) => {
-          const response = await post(
-            web.stack.routerUrl,
-            'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
-            { input: { name, price: 1000, stock: 1, category } },
-            bearer(apiAdmin.accessToken),
-          );
-          expect(response.errors).toBeUndefined();
-        }),
-      );
+      await Promise.all(names.slice(start, start + 15).map((name) => asAdmin(CREATE_PRODUCT, { input: { name, price: 1000, stock: 1, category } })));
     }
 
     const page = await web.newPage();
