@@ -163,6 +163,17 @@ describe('the store in Chromium', () => {
     expect(await buyerPage.getByRole('alert').count()).toBe(0);
     expect(await adminOrder.getByRole('button').count()).toBe(0);
 
+    // My orders lists it, completed, and leads back to its page.
+    await nav(buyerPage, 'My orders').click();
+    const myOrder = buyerPage.getByRole('region', { name: 'My orders' }).getByRole('link').filter({ hasText: `${product} × 2` });
+    await shows(myOrder);
+    expect(await myOrder.innerText()).toContain('COMPLETED');
+    expect(await myOrder.innerText()).toContain(won(24000));
+    await screenshot(buyerPage, 'my-orders');
+    await myOrder.click();
+    await buyerPage.waitForURL(orderUrl);
+    await shows(orderStatus(buyerPage).getByText('COMPLETED', { exact: true }));
+
     // Another buyer with the order's address sees no order.
     await otherPage.goto(orderUrl);
     await shows(otherPage.getByRole('alert'));
