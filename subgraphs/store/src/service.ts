@@ -20,9 +20,9 @@ import type { StoreConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { createOrderFeed } from './orderFeed';
-import { addSampleCatalog } from './sampleCatalog';
 import { createPaymentProvider } from './payments';
 import type { PaymentProvider } from './payments/provider';
+import { addSampleCatalog } from './sampleCatalog';
 import { createStoreServer } from './server';
 
 export interface StoreDeps {

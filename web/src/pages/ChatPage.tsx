@@ -24,7 +24,7 @@ const PAGE = 30;
 export function ChatPage() {
   const { roomId } = useParams();
   const rooms = useQuery(ChatRoomsDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
-  // New rooms, orders and unread counts the room links' subscriptions missed.
+  // New rooms, the order by activity and the unread counts that the room links' subscriptions missed.
   useCatchUpOnReconnect(() => void rooms.refetch());
   const list = rooms.data?.chatRooms.edges.map((edge) => edge.node) ?? [];
   return (
