@@ -290,6 +290,64 @@ describe('the web app in Chromium', () => {
     await screenshot(page, 'log-in-wrong-password');
   });
 
+  test('a forgotten password: the emailed code and a new password sign in; a wrong code shows the graph\'s reason', async () => {
+    const person = await signUp(web.stack, { nickname: newPerson('Fay').nickname });
+    const page = await web.newPage();
+    await page.goto(web.app);
+    await page.getByRole('link', { name: 'Forgot your password?', exact: true }).click();
+    await shows(page.getByRole('heading', { name: 'Reset password', exact: true }));
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
+    await page.getByRole('button', { name: 'Send a code', exact: true }).click();
+    await shows(page.getByRole('status').filter({ hasText: 'a 6-digit code is on its way' }));
+    await eventually(() => web.stack.mail.some((mail) => mail.to === person.email), 'the reset mail was sent');
+    const code = /\b(\d{6})\b/.exec(web.stack.mail.filter((mail) => mail.to === person.email).at(-1)!.text)![1];
+    await screenshot(page, 'reset-password');
+
+    await page.getByLabel('Code', { exact: true }).fill(code === '000000' ? '111111' : '000000');
+    await page.getByLabel('New password', { exact: true }).fill('a brand new secret 7');
+    await page.getByRole('button', { name: 'Set the new password', exact: true }).click();
+    await shows(page.getByRole('alert'));
+    expect(await page.getByRole('alert').innerText()).toContain('The code is wrong, used or expired.');
+    expect(await page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+
+    await page.getByLabel('Code', { exact: true }).fill(code);
+    await page.getByRole('button', { name: 'Set the new password', exact: true }).click();
+    await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
+    await shows(page.getByRole('button', { name: 'Log out', exact: true }));
+    // The old password no longer signs in; the new one does.
+    expect((await post(web.stack.routerUrl, LOG_IN, { email: person.email, password: person.password })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await post(web.stack.routerUrl, LOG_IN, { email: person.email, password: 'a brand new secret 7' })).errors).toBeUndefined();
+  });
+
+  test('changing the password in the profile: a wrong current password is refused, the right one keeps this session', async () => {
+    const page = await web.newPage();
+    const person = newPerson('Gil');
+    await signUpInBrowser(page, web.app, person);
+    await page.getByRole('banner').getByRole('link', { name: 'Profile', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Password', exact: true });
+    await shows(form);
+    await form.getByLabel('Current password', { exact: true }).fill('not my password');
+    await form.getByLabel('New password', { exact: true }).fill('another secret 99');
+    await form.getByRole('button', { name: 'Change password', exact: true }).click();
+    await shows(form.getByRole('alert'));
+    expect(await form.getByRole('alert').innerText()).toBe('The current password is wrong.');
+
+    await form.getByLabel('Current password', { exact: true }).fill(person.password);
+    await form.getByRole('button', { name: 'Change password', exact: true }).click();
+    await shows(form.getByRole('status').filter({ hasText: 'Password changed' }));
+    expect(await form.getByRole('alert').count()).toBe(0);
+    // This session goes on: the chat page still loads.
+    await page.getByRole('banner').getByRole('link', { name: 'Chat', exact: true }).click();
+    await shows(page.getByRole('textbox', { name: 'Nicknames' }));
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
+    await page.getByLabel('Password', { exact: true }).fill('another secret 99');
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await shows(page.getByRole('button', { name: 'Log out', exact: true }));
+  });
+
   test('the session survives a reload', async () => {
     const page = await web.newPage();
     const person = newPerson('Rae');

@@ -6,6 +6,7 @@ import { LogOutDocument } from './__generated__/graphql';
 import { Loading } from './components/Status';
 import { AuthPage } from './pages/AuthPage';
 import { ChatPage } from './pages/ChatPage';
+import { PasswordResetPage } from './pages/PasswordResetPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { CartPage } from './pages/store/CartPage';
 import { OrderPage } from './pages/store/OrderPage';
@@ -31,6 +32,7 @@ export function App() {
         <main>
           <Routes>
             <Route path="/signup" element={<AuthPage mode="signUp" />} />
+            <Route path="/reset-password" element={<PasswordResetPage />} />
             <Route path="*" element={<AuthPage mode="logIn" />} />
           </Routes>
         </main>

@@ -61,7 +61,7 @@ export function AuthPage({ mode }: { mode: 'signUp' | 'logIn' }) {
         </p>
       ) : (
         <p>
-          New here? <Link to="/signup">Sign up</Link>
+          New here? <Link to="/signup">Sign up</Link> · <Link to="/reset-password">Forgot your password?</Link>
         </p>
       )}
     </form>

@@ -1,12 +1,22 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { UpdateProfileDocument } from '../__generated__/graphql';
+import { ChangePasswordDocument, UpdateProfileDocument } from '../__generated__/graphql';
 import { ErrorMessage } from '../components/Status';
 import { session } from '../session';
 import { useSession } from '../useSession';
 
-/** Edits the signed-in user's nickname, avatar URL and bio; an emptied avatar or bio is cleared. */
+/** The signed-in user's profile and password. */
 export function ProfilePage() {
+  return (
+    <>
+      <ProfileForm />
+      <PasswordForm />
+    </>
+  );
+}
+
+/** Nickname, avatar URL and bio; an emptied avatar or bio is cleared. */
+function ProfileForm() {
   const user = useSession()!.user;
   const [nickname, setNickname] = useState(user.nickname);
   const [avatarUrl, setAvatarUrl] = useState(user.avatarUrl ?? '');
@@ -46,6 +56,44 @@ export function ProfilePage() {
       {saved && <p role="status">Saved.</p>}
       <button type="submit" disabled={loading}>
         Save
+      </button>
+    </form>
+  );
+}
+
+/** A new password; the graph ends the user's other sessions and keeps this one. */
+function PasswordForm() {
+  const [currentPassword, setCurrentPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [changed, setChanged] = useState(false);
+  const [change, { loading, error }] = useMutation(ChangePasswordDocument);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setChanged(false);
+    const { data } = await change({ variables: { currentPassword, newPassword } }).catch(() => ({ data: undefined }));
+    if (data?.changePassword) {
+      setCurrentPassword('');
+      setNewPassword('');
+      setChanged(true);
+    }
+  };
+
+  return (
+    <form className="card profile" onSubmit={submit} aria-label="Password">
+      <h2>Password</h2>
+      <label>
+        Current password
+        <input type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrentPassword(e.target.value)} required />
+      </label>
+      <label>
+        New password
+        <input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} required />
+      </label>
+      <ErrorMessage error={error} />
+      {changed && <p role="status">Password changed; your other sessions have ended.</p>}
+      <button type="submit" disabled={loading}>
+        Change password
       </button>
     </form>
   );
