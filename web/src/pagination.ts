@@ -1,5 +1,5 @@
 /** A forward connection as the app's queries ask for it. */
-interface Connection {
+export interface Connection {
   edges: readonly unknown[];
   pageInfo: { hasNextPage: boolean; endCursor?: string | null };
 }

@@ -30,6 +30,10 @@ export const session = {
     else localStorage.removeItem(STORAGE_KEY);
     for (const listener of listeners) listener();
   },
+  /** Keeps a session the graph answered (signUp, logIn, refreshSession). */
+  keep(payload: SessionFragment) {
+    session.set({ accessToken: payload.accessToken, refreshToken: payload.refreshToken, user: payload.user });
+  },
   /** Keeps the signed-in user's profile fields current (after updateProfile). */
   updateUser(user: Session['user']) {
     if (current) session.set({ ...current, user });
@@ -74,7 +78,7 @@ async function refreshOnce(): Promise<boolean> {
       session.set(null);
       return false;
     }
-    session.set({ accessToken: renewed.accessToken, refreshToken: renewed.refreshToken, user: renewed.user });
+    session.keep(renewed);
     return true;
   } catch {
     // The network failed, not the session: keep it, the next request tries again.

@@ -1,4 +1,4 @@
-import { mergeMessages, missedMessages, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
+import { mergeMessages, missedMessages, toMessagePage, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
 
 const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };
 const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, sender, ...extra });
@@ -79,5 +79,18 @@ describe('missedMessages (catching up after the socket was away)', () => {
     const missed = await missedMessages(big.fetchPage, new Set(['m1']), 3);
     expect(ids(missed)).toEqual(Array.from({ length: 15 }, (_, i) => `m${i + 86}`));
     expect(big.asked).toHaveLength(3);
+  });
+});
+
+describe('toMessagePage (a ChatRoomMessages page as the room uses it)', () => {
+  const edges = [message('m1', '2026-11-24T10:00:01Z'), message('m2', '2026-11-24T10:00:02Z')].map((node) => ({ node }));
+
+  test('the messages in order, and the cursor before them while older ones exist', () => {
+    expect(toMessagePage({ edges, pageInfo: { hasPreviousPage: true, startCursor: 'c1' } })).toEqual({ messages: edges.map((e) => e.node), olderCursor: 'c1' });
+  });
+
+  test("no cursor at the room's first message, and an empty page when the room is gone", () => {
+    expect(toMessagePage({ edges, pageInfo: { hasPreviousPage: false, startCursor: 'c1' } }).olderCursor).toBeNull();
+    expect(toMessagePage(undefined)).toEqual({ messages: [], olderCursor: null });
   });
 });

@@ -1,16 +1,20 @@
 import { useState } from 'react';
+import type { Connection } from '../pagination';
 import { ErrorMessage, Loading } from './Status';
 
-/** "Load more …" under a list whose connection has a next page, with its own loading and error state. */
-export function LoadMore({ what, hasMore, load }: { what: string; hasMore: boolean; load: () => Promise<unknown> }) {
+/**
+ * "Load more …" under a list while its connection has a next page: `load` fetches the page after
+ * `pageInfo.endCursor`. It has its own loading and error state.
+ */
+export function LoadMore({ what, pageInfo, load }: { what: string; pageInfo: Connection['pageInfo'] | undefined; load: (after: string | null | undefined) => Promise<unknown> }) {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  if (!hasMore) return null;
+  if (!pageInfo?.hasNextPage) return null;
   const click = async () => {
     setLoading(true);
     setError(null);
     try {
-      await load();
+      await load(pageInfo.endCursor);
     } catch (failure) {
       setError(failure);
     } finally {

@@ -1,11 +1,9 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { LogInDocument, SignUpDocument, type SessionFragment } from '../__generated__/graphql';
+import { LogInDocument, SignUpDocument } from '../__generated__/graphql';
 import { ErrorMessage } from '../components/Status';
 import { session } from '../session';
-
-const keep = (payload: SessionFragment) => session.set({ accessToken: payload.accessToken, refreshToken: payload.refreshToken, user: payload.user });
 
 /** Sign up or log in; on success the session is kept and the app opens. */
 export function AuthPage({ mode }: { mode: 'signUp' | 'logIn' }) {
@@ -21,10 +19,10 @@ export function AuthPage({ mode }: { mode: 'signUp' | 'logIn' }) {
     event.preventDefault();
     if (mode === 'signUp') {
       const { data } = await signUp({ variables: { input: { email, password, nickname } } }).catch(() => ({ data: undefined }));
-      if (data) keep(data.signUp);
+      if (data) session.keep(data.signUp);
     } else {
       const { data } = await logIn({ variables: { email, password } }).catch(() => ({ data: undefined }));
-      if (data) keep(data.logIn);
+      if (data) session.keep(data.logIn);
     }
   };
 

@@ -15,7 +15,7 @@ import {
 import { ErrorMessage, Loading } from '../components/Status';
 import { useCatchUpOnReconnect } from '../useCatchUp';
 import { useSession } from '../useSession';
-import { mergeMessages, missedMessages, type ShownMessage } from './chatMessages';
+import { mergeMessages, missedMessages, toMessagePage, type ShownMessage } from './chatMessages';
 import { memberFor } from './roomMembers';
 
 const PAGE = 30;
@@ -82,11 +82,18 @@ function RoomView({ roomId, onActivity }: { roomId: string; onActivity: () => vo
   const bottom = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const page = history.data?.chatRoom?.messages;
-    if (!page) return;
-    setMessages((shown) => mergeMessages(shown, page.edges.map((edge) => edge.node)));
-    setOlderCursor(page.pageInfo.hasPreviousPage ? page.pageInfo.startCursor ?? null : null);
+    const connection = history.data?.chatRoom?.messages;
+    if (!connection) return;
+    const page = toMessagePage(connection);
+    setMessages((shown) => mergeMessages(shown, page.messages));
+    setOlderCursor(page.olderCursor);
   }, [history.data]);
+
+  /** The page of messages before `before` (the newest page for null). */
+  const fetchPage = async (before: string | null) => {
+    const { data } = await client.query({ query: ChatRoomMessagesDocument, variables: { roomId, last: PAGE, before }, fetchPolicy: 'network-only' });
+    return toMessagePage(data?.chatRoom?.messages);
+  };
 
   useSubscription(MessageAddedDocument, {
     variables: { roomId },
@@ -100,11 +107,6 @@ function RoomView({ roomId, onActivity }: { roomId: string; onActivity: () => vo
   useCatchUpOnReconnect(() => {
     if (!history.data) return; // the first page is still on its way, and has them
     const shownIds = new Set(messages.map((message) => message.id));
-    const fetchPage = async (before: string | null) => {
-      const { data } = await client.query({ query: ChatRoomMessagesDocument, variables: { roomId, last: PAGE, before }, fetchPolicy: 'network-only' });
-      const page = data?.chatRoom?.messages;
-      return { messages: page?.edges.map((edge) => edge.node) ?? [], olderCursor: page?.pageInfo.hasPreviousPage ? page.pageInfo.startCursor ?? null : null };
-    };
     missedMessages(fetchPage, shownIds).then(
       (missed) => setMessages((shown) => mergeMessages(shown, missed)),
       () => undefined, // the next reconnection or a reload tries again
@@ -124,12 +126,9 @@ function RoomView({ roomId, onActivity }: { roomId: string; onActivity: () => vo
     setLoadingOlder(true);
     setOlderError(null);
     try {
-      const { data } = await client.query({ query: ChatRoomMessagesDocument, variables: { roomId, last: PAGE, before: olderCursor }, fetchPolicy: 'network-only' });
-      const page = data?.chatRoom?.messages;
-      if (page) {
-        setMessages((shown) => mergeMessages(shown, page.edges.map((edge) => edge.node)));
-        setOlderCursor(page.pageInfo.hasPreviousPage ? page.pageInfo.startCursor ?? null : null);
-      }
+      const page = await fetchPage(olderCursor);
+      setMessages((shown) => mergeMessages(shown, page.messages));
+      setOlderCursor(page.olderCursor);
     } catch (error) {
       setOlderError(error);
     } finally {

@@ -29,7 +29,7 @@ export function PasswordResetPage() {
     const { data } = await resetPassword({ variables: { email, code: code.trim(), newPassword } }).catch(() => ({ data: undefined }));
     if (!data?.resetPassword) return;
     const signedIn = await logIn({ variables: { email, password: newPassword } }).catch(() => ({ data: undefined }));
-    if (signedIn.data) session.set({ accessToken: signedIn.data.logIn.accessToken, refreshToken: signedIn.data.logIn.refreshToken, user: signedIn.data.logIn.user });
+    if (signedIn.data) session.keep(signedIn.data.logIn);
   };
 
   return (

@@ -33,6 +33,14 @@ export interface MessagePage {
   olderCursor: string | null;
 }
 
+/** A page of ChatRoomMessages (none when the room is gone) as a MessagePage. */
+export function toMessagePage(
+  connection: { edges: readonly { node: ChatMessageFragment }[]; pageInfo: { hasPreviousPage: boolean; startCursor?: string | null } } | undefined,
+): MessagePage {
+  if (!connection) return { messages: [], olderCursor: null };
+  return { messages: connection.edges.map((edge) => edge.node), olderCursor: connection.pageInfo.hasPreviousPage ? connection.pageInfo.startCursor ?? null : null };
+}
+
 /**
  * The messages a room missed while its subscription was away: newest pages, going back until a
  * page reaches a message already shown (or the room's start, or `maxPages`, past which the shown

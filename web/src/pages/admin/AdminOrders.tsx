@@ -18,7 +18,6 @@ export function AdminOrders() {
   const [cancel, cancelling] = useMutation(CancelOrderDocument);
   const busy = shipping.loading || completing.loading || cancelling.loading;
   const list = orders.data?.orders.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = orders.data?.orders.pageInfo;
   // The answer is the changed order, which Apollo's cache puts in the list in place.
   const act = (run: Promise<unknown>) => void run.catch(() => undefined);
   return (
@@ -61,8 +60,8 @@ export function AdminOrders() {
       </ul>
       <LoadMore
         what="orders"
-        hasMore={pageInfo?.hasNextPage ?? false}
-        load={() => orders.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('orders') })}
+        pageInfo={orders.data?.orders.pageInfo}
+        load={(after) => orders.fetchMore({ variables: { after }, updateQuery: appendNextPage('orders') })}
       />
     </section>
   );

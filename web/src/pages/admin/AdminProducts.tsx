@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { CreateProductDocument, ProductsDocument, UpdateProductDocument, type ProductCardFragment } from '../../__generated__/graphql';
+import { CreateProductDocument, ProductsDocument, UpdateProductDocument, type ProductCardFragment, type UpdateProductInput } from '../../__generated__/graphql';
 import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
@@ -10,7 +10,6 @@ import { appendNextPage } from '../../pagination';
 export function AdminProducts() {
   const products = useQuery(ProductsDocument, { variables: { first: 100, includeInactive: true }, fetchPolicy: 'cache-and-network' });
   const list = products.data?.products.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = products.data?.products.pageInfo;
   return (
     <section aria-label="Products">
       <ProductForm onSaved={() => void products.refetch()} />
@@ -25,8 +24,8 @@ export function AdminProducts() {
       </ul>
       <LoadMore
         what="products"
-        hasMore={pageInfo?.hasNextPage ?? false}
-        load={() => products.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('products') })}
+        pageInfo={products.data?.products.pageInfo}
+        load={(after) => products.fetchMore({ variables: { after }, updateQuery: appendNextPage('products') })}
       />
     </section>
   );
@@ -105,7 +104,7 @@ function ProductRow({ product }: { product: ProductCardFragment }) {
     value: edits[name] ?? shownValue(product, name),
     onChange: (e: { target: { value: string } }) => setEdits((current) => ({ ...current, [name]: e.target.value })),
   });
-  const save = async (input: { name?: string; description?: string; category?: string; price?: number; stock?: number; active?: boolean }) => {
+  const save = async (input: UpdateProductInput) => {
     const { data } = await update({ variables: { id: product.id, input } }).catch(() => ({ data: undefined }));
     return Boolean(data);
   };

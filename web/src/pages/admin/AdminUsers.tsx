@@ -11,7 +11,6 @@ export function AdminUsers() {
   const users = useQuery(AdminUsersDocument, { variables: { first: 50, search: search.trim() || null }, fetchPolicy: 'cache-and-network' });
   const [setStatus, setting] = useMutation(SetUserStatusDocument);
   const list = users.data?.users.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = users.data?.users.pageInfo;
   return (
     <section aria-label="Users">
       <label>
@@ -61,8 +60,8 @@ export function AdminUsers() {
       </table>
       <LoadMore
         what="users"
-        hasMore={pageInfo?.hasNextPage ?? false}
-        load={() => users.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('users') })}
+        pageInfo={users.data?.users.pageInfo}
+        load={(after) => users.fetchMore({ variables: { after }, updateQuery: appendNextPage('users') })}
       />
     </section>
   );

@@ -10,7 +10,6 @@ import { appendNextPage } from '../../pagination';
 export function OrdersPage() {
   const orders = useQuery(MyOrdersDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
   const list = orders.data?.myOrders.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = orders.data?.myOrders.pageInfo;
   return (
     <section className="card" aria-label="My orders">
       <h1>My orders</h1>
@@ -29,8 +28,8 @@ export function OrdersPage() {
       </ul>
       <LoadMore
         what="orders"
-        hasMore={pageInfo?.hasNextPage ?? false}
-        load={() => orders.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('myOrders') })}
+        pageInfo={orders.data?.myOrders.pageInfo}
+        load={(after) => orders.fetchMore({ variables: { after }, updateQuery: appendNextPage('myOrders') })}
       />
     </section>
   );

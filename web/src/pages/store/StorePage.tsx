@@ -19,7 +19,6 @@ export function StorePage() {
   const lines = useCart();
   const inCart = lines.reduce((sum, line) => sum + line.quantity, 0);
   const list = products.data?.products.edges.map((edge) => edge.node) ?? [];
-  const pageInfo = products.data?.products.pageInfo;
 
   return (
     <div className="store">
@@ -60,8 +59,8 @@ export function StorePage() {
       </ul>
       <LoadMore
         what="products"
-        hasMore={pageInfo?.hasNextPage ?? false}
-        load={() => products.fetchMore({ variables: { after: pageInfo?.endCursor }, updateQuery: appendNextPage('products') })}
+        pageInfo={products.data?.products.pageInfo}
+        load={(after) => products.fetchMore({ variables: { after }, updateQuery: appendNextPage('products') })}
       />
     </div>
   );
