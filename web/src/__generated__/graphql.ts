@@ -623,37 +623,37 @@ export type Query = {
   /** A room by id. Members only. */
   chatRoom?: Maybe<ChatRoom>;
   /** The caller's rooms, latest activity (last message, else creation) first. */
-  chatRooms: ChatRoomConnection;
+  chatRooms?: Maybe<ChatRoomConnection>;
   /** Activity of one day, counted from the domain events batch consumed. Null for a day that has not begun. */
   dailyReport?: Maybe<DailyReport>;
   /** Job runs, newest first; `job` narrows them to one job. */
-  jobRuns: JobRunConnection;
+  jobRuns?: Maybe<JobRunConnection>;
   /** Every scheduled job, with its schedule, whether it is enabled, its last run and its next run. */
-  jobs: Array<Job>;
+  jobs?: Maybe<Array<Job>>;
   /** The signed-in user. */
   me?: Maybe<User>;
   /** The caller's orders, newest first. */
-  myOrders: OrderConnection;
+  myOrders?: Maybe<OrderConnection>;
   /** An order by id. The buyer and administrators only. */
   order?: Maybe<Order>;
   /** Every order, newest first, optionally in one status. Administrators only. */
-  orders: OrderConnection;
+  orders?: Maybe<OrderConnection>;
   /** A product by id, also one no longer for sale (then `active` is false). */
   product?: Maybe<Product>;
   /**
    * Products for sale, newest first. `search` matches name or description (case-insensitive);
    * `category` matches exactly (case-insensitive). Administrators may ask for inactive ones too.
    */
-  products: ProductConnection;
+  products?: Maybe<ProductConnection>;
   /** A user by id, or null when there is none. */
   user?: Maybe<User>;
   /** Every user, newest first; `search` matches nickname or email (case-insensitive). Administrators only. */
-  users: UserConnection;
+  users?: Maybe<UserConnection>;
   /**
    * Active users whose nickname starts with `nickname` (case-insensitive), alphabetically, at most
    * `first` (1–20): how a signed-in user finds someone to chat with.
    */
-  usersByNickname: Array<User>;
+  usersByNickname?: Maybe<Array<User>>;
 };
 
 
@@ -887,7 +887,7 @@ export type AdminUsersQueryVariables = Exact<{
 }>;
 
 
-export type AdminUsersQuery = { __typename: 'Query', users: { __typename: 'UserConnection', edges: Array<{ __typename: 'UserEdge', node: { __typename: 'User', id: string, email?: string | null, nickname: string, status: UserStatus, roles: Array<Role>, createdAt: string, lastLoginAt?: string | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type AdminUsersQuery = { __typename: 'Query', users?: { __typename: 'UserConnection', edges: Array<{ __typename: 'UserEdge', node: { __typename: 'User', id: string, email?: string | null, nickname: string, status: UserStatus, roles: Array<Role>, createdAt: string, lastLoginAt?: string | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type SetUserStatusMutationVariables = Exact<{
   userId: Scalars['ID']['input'];
@@ -920,7 +920,7 @@ export type AdminOrdersQueryVariables = Exact<{
 }>;
 
 
-export type AdminOrdersQuery = { __typename: 'Query', orders: { __typename: 'OrderConnection', edges: Array<{ __typename: 'OrderEdge', node: { __typename: 'Order', id: string, status: OrderStatus, createdAt: string, buyer: { __typename: 'User', id: string, nickname: string }, total: { __typename: 'Money', amount: number, currency: string }, items: Array<{ __typename: 'OrderItem', productName: string, quantity: number, unitPrice: { __typename: 'Money', amount: number, currency: string }, subtotal: { __typename: 'Money', amount: number, currency: string }, product: { __typename: 'Product', id: string } }>, payment?: { __typename: 'Payment', status: PaymentStatus, method?: string | null, approvedAt?: string | null, failureReason?: string | null } | null, history: Array<{ __typename: 'OrderStatusChange', from?: OrderStatus | null, to: OrderStatus, actorRole: OrderActorRole, at: string, reason?: string | null }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type AdminOrdersQuery = { __typename: 'Query', orders?: { __typename: 'OrderConnection', edges: Array<{ __typename: 'OrderEdge', node: { __typename: 'Order', id: string, status: OrderStatus, createdAt: string, buyer: { __typename: 'User', id: string, nickname: string }, total: { __typename: 'Money', amount: number, currency: string }, items: Array<{ __typename: 'OrderItem', productName: string, quantity: number, unitPrice: { __typename: 'Money', amount: number, currency: string }, subtotal: { __typename: 'Money', amount: number, currency: string }, product: { __typename: 'Product', id: string } }>, payment?: { __typename: 'Payment', status: PaymentStatus, method?: string | null, approvedAt?: string | null, failureReason?: string | null } | null, history: Array<{ __typename: 'OrderStatusChange', from?: OrderStatus | null, to: OrderStatus, actorRole: OrderActorRole, at: string, reason?: string | null }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type ShipOrderMutationVariables = Exact<{
   orderId: Scalars['ID']['input'];
@@ -941,7 +941,7 @@ export type JobRunRowFragment = { __typename: 'JobRun', id: string, job: string,
 export type JobsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type JobsQuery = { __typename: 'Query', jobs: Array<{ __typename: 'Job', name: string, description: string, schedule: string, timeZone: string, enabled: boolean, nextRunAt?: string | null, lastRun?: { __typename: 'JobRun', id: string, job: string, status: JobRunStatus, trigger: JobTrigger, attempt: number, queuedAt: string, startedAt?: string | null, finishedAt?: string | null, result?: unknown | null, error?: string | null } | null }> };
+export type JobsQuery = { __typename: 'Query', jobs?: Array<{ __typename: 'Job', name: string, description: string, schedule: string, timeZone: string, enabled: boolean, nextRunAt?: string | null, lastRun?: { __typename: 'JobRun', id: string, job: string, status: JobRunStatus, trigger: JobTrigger, attempt: number, queuedAt: string, startedAt?: string | null, finishedAt?: string | null, result?: unknown | null, error?: string | null } | null }> | null };
 
 export type JobRunsQueryVariables = Exact<{
   job?: InputMaybe<Scalars['String']['input']>;
@@ -950,7 +950,7 @@ export type JobRunsQueryVariables = Exact<{
 }>;
 
 
-export type JobRunsQuery = { __typename: 'Query', jobRuns: { __typename: 'JobRunConnection', edges: Array<{ __typename: 'JobRunEdge', node: { __typename: 'JobRun', id: string, job: string, status: JobRunStatus, trigger: JobTrigger, attempt: number, queuedAt: string, startedAt?: string | null, finishedAt?: string | null, result?: unknown | null, error?: string | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type JobRunsQuery = { __typename: 'Query', jobRuns?: { __typename: 'JobRunConnection', edges: Array<{ __typename: 'JobRunEdge', node: { __typename: 'JobRun', id: string, job: string, status: JobRunStatus, trigger: JobTrigger, attempt: number, queuedAt: string, startedAt?: string | null, finishedAt?: string | null, result?: unknown | null, error?: string | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type RunJobMutationVariables = Exact<{
   name: Scalars['String']['input'];
@@ -1044,7 +1044,7 @@ export type ChatRoomsQueryVariables = Exact<{
 }>;
 
 
-export type ChatRoomsQuery = { __typename: 'Query', chatRooms: { __typename: 'ChatRoomConnection', edges: Array<{ __typename: 'ChatRoomEdge', node: { __typename: 'ChatRoom', id: string, kind: ChatRoomKind, title?: string | null, unreadCount: number, createdAt: string, members: Array<{ __typename: 'User', id: string, nickname: string, avatarUrl?: string | null }>, lastMessage?: { __typename: 'Message', id: string, text: string, createdAt: string, sender: { __typename: 'User', id: string, nickname: string, avatarUrl?: string | null } } | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type ChatRoomsQuery = { __typename: 'Query', chatRooms?: { __typename: 'ChatRoomConnection', edges: Array<{ __typename: 'ChatRoomEdge', node: { __typename: 'ChatRoom', id: string, kind: ChatRoomKind, title?: string | null, unreadCount: number, createdAt: string, members: Array<{ __typename: 'User', id: string, nickname: string, avatarUrl?: string | null }>, lastMessage?: { __typename: 'Message', id: string, text: string, createdAt: string, sender: { __typename: 'User', id: string, nickname: string, avatarUrl?: string | null } } | null } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type ChatRoomMessagesQueryVariables = Exact<{
   roomId: Scalars['ID']['input'];
@@ -1096,7 +1096,7 @@ export type UsersByNicknameQueryVariables = Exact<{
 }>;
 
 
-export type UsersByNicknameQuery = { __typename: 'Query', usersByNickname: Array<{ __typename: 'User', id: string, nickname: string, avatarUrl?: string | null }> };
+export type UsersByNicknameQuery = { __typename: 'Query', usersByNickname?: Array<{ __typename: 'User', id: string, nickname: string, avatarUrl?: string | null }> | null };
 
 export type UpdateProfileMutationVariables = Exact<{
   input: UpdateProfileInput;
@@ -1118,7 +1118,7 @@ export type ProductsQueryVariables = Exact<{
 }>;
 
 
-export type ProductsQuery = { __typename: 'Query', products: { __typename: 'ProductConnection', edges: Array<{ __typename: 'ProductEdge', node: { __typename: 'Product', id: string, name: string, description?: string | null, category?: string | null, stock: number, active: boolean, price: { __typename: 'Money', amount: number, currency: string } } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type ProductsQuery = { __typename: 'Query', products?: { __typename: 'ProductConnection', edges: Array<{ __typename: 'ProductEdge', node: { __typename: 'Product', id: string, name: string, description?: string | null, category?: string | null, stock: number, active: boolean, price: { __typename: 'Money', amount: number, currency: string } } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type ProductQueryVariables = Exact<{
   id: Scalars['ID']['input'];
@@ -1155,7 +1155,7 @@ export type MyOrdersQueryVariables = Exact<{
 }>;
 
 
-export type MyOrdersQuery = { __typename: 'Query', myOrders: { __typename: 'OrderConnection', edges: Array<{ __typename: 'OrderEdge', node: { __typename: 'Order', id: string, status: OrderStatus, createdAt: string, total: { __typename: 'Money', amount: number, currency: string }, items: Array<{ __typename: 'OrderItem', productName: string, quantity: number, unitPrice: { __typename: 'Money', amount: number, currency: string }, subtotal: { __typename: 'Money', amount: number, currency: string }, product: { __typename: 'Product', id: string } }>, payment?: { __typename: 'Payment', status: PaymentStatus, method?: string | null, approvedAt?: string | null, failureReason?: string | null } | null, history: Array<{ __typename: 'OrderStatusChange', from?: OrderStatus | null, to: OrderStatus, actorRole: OrderActorRole, at: string, reason?: string | null }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+export type MyOrdersQuery = { __typename: 'Query', myOrders?: { __typename: 'OrderConnection', edges: Array<{ __typename: 'OrderEdge', node: { __typename: 'Order', id: string, status: OrderStatus, createdAt: string, total: { __typename: 'Money', amount: number, currency: string }, items: Array<{ __typename: 'OrderItem', productName: string, quantity: number, unitPrice: { __typename: 'Money', amount: number, currency: string }, subtotal: { __typename: 'Money', amount: number, currency: string }, product: { __typename: 'Product', id: string } }>, payment?: { __typename: 'Payment', status: PaymentStatus, method?: string | null, approvedAt?: string | null, failureReason?: string | null } | null, history: Array<{ __typename: 'OrderStatusChange', from?: OrderStatus | null, to: OrderStatus, actorRole: OrderActorRole, at: string, reason?: string | null }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } | null };
 
 export type OrderQueryVariables = Exact<{
   id: Scalars['ID']['input'];

@@ -26,7 +26,7 @@ export function ChatPage() {
   const rooms = useQuery(ChatRoomsDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
   // New rooms, the order by activity and the unread counts that the room links' subscriptions missed.
   useCatchUpOnReconnect(() => void rooms.refetch());
-  const list = rooms.data?.chatRooms.edges.map((edge) => edge.node) ?? [];
+  const list = rooms.data?.chatRooms?.edges.map((edge) => edge.node) ?? [];
   return (
     <div className="chat">
       <aside className="rooms">
@@ -34,7 +34,7 @@ export function ChatPage() {
         {rooms.loading && !rooms.data && <Loading what="your rooms" />}
         <ErrorMessage error={rooms.error} />
         <nav aria-label="Rooms">
-          {list.length === 0 && rooms.data && <p className="hint">No rooms yet: start one with a nickname.</p>}
+          {list.length === 0 && rooms.data?.chatRooms && <p className="hint">No rooms yet: start one with a nickname.</p>}
           <ul>
             {list.map((room) => (
               <li key={room.id}>

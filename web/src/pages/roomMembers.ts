@@ -1,6 +1,6 @@
 import type { UsersByNicknameQuery } from '../__generated__/graphql';
 
-type Found = UsersByNicknameQuery['usersByNickname'][number];
+type Found = NonNullable<UsersByNicknameQuery['usersByNickname']>[number];
 
 /**
  * Who a typed nickname means, from usersByNickname's prefix matches: the one person with exactly

@@ -147,9 +147,9 @@ export type Query = {
   /** Activity of one day, counted from the domain events batch consumed. Null for a day that has not begun. */
   dailyReport?: Maybe<DailyReport>;
   /** Job runs, newest first; `job` narrows them to one job. */
-  jobRuns: JobRunConnection;
+  jobRuns?: Maybe<JobRunConnection>;
   /** Every scheduled job, with its schedule, whether it is enabled, its last run and its next run. */
-  jobs: Array<Job>;
+  jobs?: Maybe<Array<Job>>;
 };
 
 
@@ -365,8 +365,8 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   dailyReport?: Resolver<Maybe<ResolversTypes['DailyReport']>, ParentType, ContextType, RequireFields<QueryDailyReportArgs, 'date'>>;
-  jobRuns?: Resolver<ResolversTypes['JobRunConnection'], ParentType, ContextType, RequireFields<QueryJobRunsArgs, 'first'>>;
-  jobs?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
+  jobRuns?: Resolver<Maybe<ResolversTypes['JobRunConnection']>, ParentType, ContextType, RequireFields<QueryJobRunsArgs, 'first'>>;
+  jobs?: Resolver<Maybe<Array<ResolversTypes['Job']>>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{

@@ -187,7 +187,7 @@ export type Query = {
   /** A room by id. Members only. */
   chatRoom?: Maybe<ChatRoom>;
   /** The caller's rooms, latest activity (last message, else creation) first. */
-  chatRooms: ChatRoomConnection;
+  chatRooms?: Maybe<ChatRoomConnection>;
 };
 
 
@@ -429,7 +429,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   chatRoom?: Resolver<Maybe<ResolversTypes['ChatRoom']>, ParentType, ContextType, RequireFields<QueryChatRoomArgs, 'id'>>;
-  chatRooms?: Resolver<ResolversTypes['ChatRoomConnection'], ParentType, ContextType, RequireFields<QueryChatRoomsArgs, 'first'>>;
+  chatRooms?: Resolver<Maybe<ResolversTypes['ChatRoomConnection']>, ParentType, ContextType, RequireFields<QueryChatRoomsArgs, 'first'>>;
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{

@@ -316,18 +316,18 @@ export type ProductEdge = {
 export type Query = {
   __typename?: 'Query';
   /** The caller's orders, newest first. */
-  myOrders: OrderConnection;
+  myOrders?: Maybe<OrderConnection>;
   /** An order by id. The buyer and administrators only. */
   order?: Maybe<Order>;
   /** Every order, newest first, optionally in one status. Administrators only. */
-  orders: OrderConnection;
+  orders?: Maybe<OrderConnection>;
   /** A product by id, also one no longer for sale (then `active` is false). */
   product?: Maybe<Product>;
   /**
    * Products for sale, newest first. `search` matches name or description (case-insensitive);
    * `category` matches exactly (case-insensitive). Administrators may ask for inactive ones too.
    */
-  products: ProductConnection;
+  products?: Maybe<ProductConnection>;
 };
 
 
@@ -651,11 +651,11 @@ export type ProductEdgeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  myOrders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryMyOrdersArgs, 'first'>>;
+  myOrders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<QueryMyOrdersArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
-  orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first' | 'includeInactive'>>;
+  products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first' | 'includeInactive'>>;
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{

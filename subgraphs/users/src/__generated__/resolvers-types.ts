@@ -91,12 +91,12 @@ export type Query = {
   /** A user by id, or null when there is none. */
   user?: Maybe<User>;
   /** Every user, newest first; `search` matches nickname or email (case-insensitive). Administrators only. */
-  users: UserConnection;
+  users?: Maybe<UserConnection>;
   /**
    * Active users whose nickname starts with `nickname` (case-insensitive), alphabetically, at most
    * `first` (1–20): how a signed-in user finds someone to chat with.
    */
-  usersByNickname: Array<User>;
+  usersByNickname?: Maybe<Array<User>>;
 };
 
 
@@ -318,8 +318,8 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
-  usersByNickname?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersByNicknameArgs, 'first' | 'nickname'>>;
+  users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  usersByNickname?: Resolver<Maybe<Array<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersByNicknameArgs, 'first' | 'nickname'>>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{

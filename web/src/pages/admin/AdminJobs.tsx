@@ -25,7 +25,7 @@ export function AdminJobs() {
           </tr>
         </thead>
         <tbody>
-          {jobs.data?.jobs.map((job) => (
+          {jobs.data?.jobs?.map((job) => (
             <tr key={job.name}>
               <td title={job.description}>{job.name}</td>
               <td>
@@ -51,7 +51,7 @@ export function AdminJobs() {
       <h2>History</h2>
       <ErrorMessage error={runs.error} />
       <ol className="runs">
-        {runs.data?.jobRuns.edges.map(({ node }) => (
+        {runs.data?.jobRuns?.edges.map(({ node }) => (
           <li key={node.id}>
             {node.job} · {node.status} · {node.trigger.toLowerCase()} · attempt {node.attempt} · {new Date(node.queuedAt).toLocaleString()}
             {node.error ? ` · ${node.error}` : ''}

@@ -17,7 +17,7 @@ export function AdminOrders() {
   const [complete, completing] = useMutation(CompleteOrderDocument);
   const [cancel, cancelling] = useMutation(CancelOrderDocument);
   const busy = shipping.loading || completing.loading || cancelling.loading;
-  const list = orders.data?.orders.edges.map((edge) => edge.node) ?? [];
+  const list = orders.data?.orders?.edges.map((edge) => edge.node) ?? [];
   // The answer is the changed order, which Apollo's cache puts in the list in place.
   const act = (run: Promise<unknown>) => void run.catch(() => undefined);
   return (
@@ -60,7 +60,7 @@ export function AdminOrders() {
       </ul>
       <LoadMore
         what="orders"
-        pageInfo={orders.data?.orders.pageInfo}
+        pageInfo={orders.data?.orders?.pageInfo}
         load={(after) => orders.fetchMore({ variables: { after }, updateQuery: appendNextPage('orders') })}
       />
     </section>

@@ -9,7 +9,7 @@ import { appendNextPage } from '../../pagination';
 /** Every product (inactive too): create, edit, stock. */
 export function AdminProducts() {
   const products = useQuery(ProductsDocument, { variables: { first: 100, includeInactive: true }, fetchPolicy: 'cache-and-network' });
-  const list = products.data?.products.edges.map((edge) => edge.node) ?? [];
+  const list = products.data?.products?.edges.map((edge) => edge.node) ?? [];
   return (
     <section aria-label="Products">
       <ProductForm onSaved={() => void products.refetch()} />
@@ -24,7 +24,7 @@ export function AdminProducts() {
       </ul>
       <LoadMore
         what="products"
-        pageInfo={products.data?.products.pageInfo}
+        pageInfo={products.data?.products?.pageInfo}
         load={(after) => products.fetchMore({ variables: { after }, updateQuery: appendNextPage('products') })}
       />
     </section>

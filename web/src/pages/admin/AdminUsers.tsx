@@ -10,7 +10,7 @@ export function AdminUsers() {
   const [search, setSearch] = useState('');
   const users = useQuery(AdminUsersDocument, { variables: { first: 50, search: search.trim() || null }, fetchPolicy: 'cache-and-network' });
   const [setStatus, setting] = useMutation(SetUserStatusDocument);
-  const list = users.data?.users.edges.map((edge) => edge.node) ?? [];
+  const list = users.data?.users?.edges.map((edge) => edge.node) ?? [];
   return (
     <section aria-label="Users">
       <label>
@@ -60,7 +60,7 @@ export function AdminUsers() {
       </table>
       <LoadMore
         what="users"
-        pageInfo={users.data?.users.pageInfo}
+        pageInfo={users.data?.users?.pageInfo}
         load={(after) => users.fetchMore({ variables: { after }, updateQuery: appendNextPage('users') })}
       />
     </section>

@@ -9,13 +9,13 @@ import { appendNextPage } from '../../pagination';
 /** The buyer's orders, newest first. */
 export function OrdersPage() {
   const orders = useQuery(MyOrdersDocument, { variables: { first: 50 }, fetchPolicy: 'cache-and-network' });
-  const list = orders.data?.myOrders.edges.map((edge) => edge.node) ?? [];
+  const list = orders.data?.myOrders?.edges.map((edge) => edge.node) ?? [];
   return (
     <section className="card" aria-label="My orders">
       <h1>My orders</h1>
       {orders.loading && !orders.data && <Loading what="your orders" />}
       <ErrorMessage error={orders.error} />
-      {orders.data && list.length === 0 && <p className="hint">No orders yet.</p>}
+      {orders.data?.myOrders && list.length === 0 && <p className="hint">No orders yet.</p>}
       <ul className="orders">
         {list.map((order) => (
           <li key={order.id}>
@@ -28,7 +28,7 @@ export function OrdersPage() {
       </ul>
       <LoadMore
         what="orders"
-        pageInfo={orders.data?.myOrders.pageInfo}
+        pageInfo={orders.data?.myOrders?.pageInfo}
         load={(after) => orders.fetchMore({ variables: { after }, updateQuery: appendNextPage('myOrders') })}
       />
     </section>

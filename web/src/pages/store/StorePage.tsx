@@ -18,7 +18,7 @@ export function StorePage() {
   });
   const lines = useCart();
   const inCart = lines.reduce((sum, line) => sum + line.quantity, 0);
-  const list = products.data?.products.edges.map((edge) => edge.node) ?? [];
+  const list = products.data?.products?.edges.map((edge) => edge.node) ?? [];
 
   return (
     <div className="store">
@@ -37,7 +37,7 @@ export function StorePage() {
       </div>
       {products.loading && !products.data && <Loading what="products" />}
       <ErrorMessage error={products.error} />
-      {products.data && list.length === 0 && <p className="hint">No products match.</p>}
+      {products.data?.products && list.length === 0 && <p className="hint">No products match.</p>}
       <ul className="products" aria-label="Products">
         {list.map((product) => (
           <li key={product.id} className="card product">
@@ -59,7 +59,7 @@ export function StorePage() {
       </ul>
       <LoadMore
         what="products"
-        pageInfo={products.data?.products.pageInfo}
+        pageInfo={products.data?.products?.pageInfo}
         load={(after) => products.fetchMore({ variables: { after }, updateQuery: appendNextPage('products') })}
       />
     </div>
