@@ -11,6 +11,8 @@ const LOCAL_ORIGINS = ['http://localhost:3000', 'http://localhost:5173'];
 export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
+  /** Field selections once fragments are written out: bounds what a few spreads can multiply. */
+  maxFields: number;
   maxRootFields: number;
   maxTokens: number;
   maxDirectivesPerField: number;
@@ -31,6 +33,14 @@ export interface RateLimits {
   authOperations: number;
   /** Estimated cost units per user (or IP when signed out) per window. */
   cost: number;
+}
+
+/** What one client may hold open over graphql-ws (the frame size is MAX_BODY_BYTES, as for HTTP bodies). */
+export interface SubscriptionLimits {
+  /** Subscriptions one connection runs at once. */
+  maxPerConnection: number;
+  /** Connections open at once from one client IP, on this router instance. */
+  maxConnectionsPerIp: number;
 }
 
 export interface BreakerSettings {
@@ -56,6 +66,7 @@ export interface RouterConfig extends CommonConfig {
   subgraphConnections: number;
   breaker: BreakerSettings;
   maxBodyBytes: number;
+  subscriptions: SubscriptionLimits;
   /** Proxies in front of the router whose X-Forwarded-For entries are believed (0: none). */
   trustProxyHops: number;
   /** Browser origins allowed by CORS; `*` allows any origin without credentials. */
@@ -70,6 +81,11 @@ export interface RouterConfig extends CommonConfig {
   safelist: boolean;
   /** The built web app, served at `/` (`npm run build:web`). */
   webDistPath: string;
+  /**
+   * A port of its own for `/metrics`, kept off the public port (production's default, 9090); unset,
+   * the router's own port serves it (development's default).
+   */
+  metricsPort?: number;
 }
 
 export function loadRouterConfig(env: Environment): RouterConfig {
@@ -97,11 +113,16 @@ export function loadRouterConfig(env: Environment): RouterConfig {
       resetMs: read.int('BREAKER_RESET_MS', 2000, { min: 100, max: 600000 }),
     },
     maxBodyBytes: read.int('MAX_BODY_BYTES', 256 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    subscriptions: {
+      maxPerConnection: read.int('MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, { min: 1, max: 10000 }),
+      maxConnectionsPerIp: read.int('MAX_WEBSOCKETS_PER_IP', 1000, { min: 1, max: 1_000_000 }),
+    },
     trustProxyHops: read.int('TRUST_PROXY_HOPS', 0, { min: 0, max: 10 }),
     corsOrigins: readOrigins(read.optional('CORS_ORIGINS'), common.mode),
     limits: {
       maxDepth: read.int('MAX_DEPTH', 12, { min: 1, max: 100 }),
       maxAliases: read.int('MAX_ALIASES', 15, { min: 0, max: 1000 }),
+      maxFields: read.int('MAX_FIELDS', 1000, { min: 1, max: 100000 }),
       maxRootFields: read.int('MAX_ROOT_FIELDS', 10, { min: 1, max: 1000 }),
       maxTokens: read.int('MAX_TOKENS', 2000, { min: 10, max: 100000 }),
       maxDirectivesPerField: read.int('MAX_DIRECTIVES_PER_FIELD', 5, { min: 0, max: 100 }),
@@ -119,6 +140,7 @@ export function loadRouterConfig(env: Environment): RouterConfig {
     apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
     ...readPersistedQueries(read),
     webDistPath: path.resolve(read.string('WEB_DIST_PATH', path.join(__dirname, '..', '..', 'web', 'dist'))),
+    metricsPort: read.optional('METRICS_PORT') !== undefined || common.mode === 'production' ? read.int('METRICS_PORT', 9090, { min: 0, max: 65535 }) : undefined,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
@@ -9,6 +9,7 @@ import {
   healthRoute,
   listen,
   readinessRoute,
+  type HttpRoute,
   type Logger,
   type ReadinessCheck,
   type TokenVerifier,
@@ -159,7 +160,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     routes: [
       healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() })),
       readinessRoute(() => readiness),
-      metrics.route(),
+      ...(config.metricsPort === undefined ? [metrics.route()] : []),
     ],
   });
   subscriptions = createSubscriptionServer({
@@ -175,19 +176,40 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     rateLimiter,
     clientIp: (req) => clientAddress(req, config.trustProxyHops),
     maxTokens: config.limits.maxTokens,
+    config,
   });
   metrics.observeSockets(() => subscriptions.stats());
   await apollo.start();
+  const metricsServer = config.metricsPort === undefined ? undefined : createMetricsServer(metrics.route(), logger);
   return {
     httpServer,
     subscriptions,
-    listen: (port, host) => listen(httpServer, port, host),
+    async listen(port, host) {
+      const listening = await listen(httpServer, port, host);
+      if (metricsServer) logger.info({ port: await listen(metricsServer, config.metricsPort!, host) }, 'router metrics listening');
+      return listening;
+    },
     async close() {
       await subscriptions.dispose();
+      if (metricsServer) await closeServer(metricsServer);
       await closeServer(httpServer);
       await apollo.stop();
       for (const fetcher of fetchers.values()) await fetcher.close();
       await redis?.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** `/metrics` alone, on a port that is not published to clients. */
+function createMetricsServer(route: HttpRoute, logger: Logger): Server {
+  return createServer((req, res) => {
+    if (req.method === route.method && new URL(req.url ?? '/', 'http://localhost').pathname === route.path) {
+      Promise.resolve(route.handle(req, res)).catch((error: unknown) => {
+        logger.error({ err: error }, 'metrics scrape failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Only /metrics is served here.\n');
+  });
 }

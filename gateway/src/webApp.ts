@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { HttpError } from '@dorandoran/service-kit';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,7 +39,7 @@ export function serveWebApp(distDir: string) {
   };
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const file = path.resolve(root, `.${decodeURIComponent(url.pathname)}`);
+    const file = path.resolve(root, `.${decodedPath(url.pathname)}`);
     // A path that climbs out of the build folder is nobody's file.
     if (file !== root && !file.startsWith(root + path.sep)) return false;
     if (await send(res, file === root ? path.join(root, 'index.html') : file, req.method)) return true;
@@ -47,4 +48,12 @@ export function serveWebApp(distDir: string) {
     if (path.extname(url.pathname) || !(req.headers.accept ?? '').includes('text/html')) return false;
     return send(res, path.join(root, 'index.html'), req.method);
   };
+}
+
+function decodedPath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'The path is not valid percent-encoding (a "%" must be followed by two hex digits).');
+  }
 }

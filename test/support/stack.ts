@@ -93,6 +93,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     RATE_LIMIT_AUTH: '100000',
     RATE_LIMIT_COST: '100000000',
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // Production mode's metrics port (9090) would collide between stacks side by side.
+    ...(extraEnv.NODE_ENV === 'production' ? { METRICS_PORT: '0' } : {}),
     ...extraEnv,
   };
   const logger = createLogger('test', env.LOG_LEVEL);

@@ -1,13 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import {
-  GraphQLError,
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { assertUsableText } from '@dorandoran/service-kit';
 import type { OperationLimits } from '../config';
 import type { RouterContext } from '../context';
 import type { RouterMetrics } from '../metrics';
@@ -33,9 +26,10 @@ export interface OperationGuard {
 }
 
 /**
- * What an operation must pass before it is planned: the safelist (when one is set), the
- * operation limits, then the budgets: auth operations per IP, operations per user, and the
- * estimated cost per user (or IP when signed out).
+ * What an operation must pass before it is planned: the safelist (when one is set), text that
+ * can be stored (no NUL, no broken Unicode), the operation limits, then the budgets, each counted
+ * per root field: auth operations per IP, operations per user, and the estimated cost per user
+ * (or IP when signed out).
  */
 export function createOperationGuard(options: {
   limits: OperationLimits;
@@ -49,14 +43,17 @@ export function createOperationGuard(options: {
   async function check({ schema, document, operation, source, variables, context }: GuardedOperation) {
     try {
       if (safelist && !safelist.bodies.has(source)) throw notInSafelist();
-      const cost = checkOperationLimits(schema, document, operation, variables, limits);
+      assertUsableText(document, variables);
+      const measure = checkOperationLimits(schema, document, operation, variables, limits);
       const { viewer, clientIp } = context;
-      const isAuthOperation = operation.operation === 'mutation' && rootFieldNames(document, operation.selectionSet).some((name) => AUTH_OPERATIONS.has(name));
+      // Budgets count root fields, not requests: ten aliased signUps are ten sign-ups.
+      const authFields = operation.operation === 'mutation' ? countOf(measure.rootFields, AUTH_OPERATIONS) : 0;
+      const rootFieldCount = countOf(measure.rootFields);
       // Side by side: one Redis round trip of waiting instead of three.
       await Promise.all([
-        isAuthOperation && rateLimiter.consume('auth', clientIp),
-        viewer && rateLimiter.consume('user', viewer.userId),
-        rateLimiter.consume('cost', viewer ? `user:${viewer.userId}` : `ip:${clientIp}`, cost),
+        authFields > 0 && rateLimiter.consume('auth', clientIp, authFields),
+        viewer && rateLimiter.consume('user', viewer.userId, Math.max(1, rootFieldCount)),
+        rateLimiter.consume('cost', viewer ? `user:${viewer.userId}` : `ip:${clientIp}`, measure.cost),
       ]);
     } catch (error) {
       if (error instanceof OperationLimitError) metrics.limitRejected.inc({ limit: error.limit });
@@ -72,7 +69,8 @@ export function createOperationGuard(options: {
       async requestDidStart() {
         return {
           async didResolveOperation({ schema, document, operation, source, request, contextValue }) {
-            if (!operation) return;
+            if (!operation) throw unresolvedOperation(request.operationName, document);
+            if (operation.operation === 'subscription') throw subscriptionOverHttp();
             await check({ schema, document, operation, source, variables: request.variables, context: contextValue });
           },
         };
@@ -81,16 +79,24 @@ export function createOperationGuard(options: {
   };
 }
 
-/** Root field names, also those inside fragments (which could otherwise hide a logIn). */
-function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, seen = new Set<string>()): string[] {
-  return selectionSet.selections.flatMap((selection) => {
-    if (selection.kind === Kind.FIELD) return [selection.name.value];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(document, selection.selectionSet, seen);
-    if (seen.has(selection.name.value)) return [];
-    seen.add(selection.name.value);
-    const fragment = document.definitions.find(
-      (definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
-    );
-    return fragment ? rootFieldNames(document, fragment.selectionSet, seen) : [];
+/** How many of the selected root fields are among `names` (all of them without `names`). */
+function countOf(rootFields: ReadonlyMap<string, number>, names?: ReadonlySet<string>): number {
+  let count = 0;
+  for (const [name, times] of rootFields) if (!names || names.has(name)) count += times;
+  return count;
+}
+
+/** The document has no operation by the given name, or several and no name to choose one. */
+function unresolvedOperation(operationName: string | undefined, document: DocumentNode): GraphQLError {
+  const names = document.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? '(anonymous)'] : []));
+  const message = operationName
+    ? `The document has no operation named "${operationName}"; operationName must be one of: ${names.join(', ')}.`
+    : `The document has ${names.length} operations (${names.join(', ')}); say which to run with operationName.`;
+  return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+}
+
+function subscriptionOverHttp(): GraphQLError {
+  return new GraphQLError('Subscriptions run over graphql-ws: open a WebSocket to this same URL (ws:// or wss://) with the graphql-transport-ws protocol.', {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
   });
 }

@@ -1,35 +1,32 @@
-import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   getNamedType,
   getNullableType,
   GraphQLError,
   isCompositeType,
+  isInterfaceType,
   isListType,
   isObjectType,
-  isInterfaceType,
   Kind,
-  validate,
+  visit,
   type DocumentNode,
   type FieldNode,
-  type GraphQLArgument,
   type FragmentDefinitionNode,
+  type GraphQLArgument,
   type GraphQLCompositeType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { OperationLimits } from '../config';
 
 /** The limits an operation can break, as `operation_limit_rejected_total` labels them. */
-export type LimitName = 'depth' | 'aliases' | 'root_fields' | 'tokens' | 'directives' | 'cost';
+export type LimitName = 'depth' | 'aliases' | 'fields' | 'root_fields' | 'tokens' | 'directives' | 'cost';
 
 const CODES: Record<LimitName, string> = {
   depth: 'MAX_DEPTH_EXCEEDED',
   aliases: 'MAX_ALIASES_EXCEEDED',
+  fields: 'MAX_FIELDS_EXCEEDED',
   root_fields: 'MAX_ROOT_FIELDS_EXCEEDED',
   tokens: 'MAX_TOKENS_EXCEEDED',
   directives: 'MAX_DIRECTIVES_EXCEEDED',
@@ -54,9 +51,23 @@ export function tokenLimitError(message: string, maxTokens: number): OperationLi
   return new OperationLimitError('tokens', `The operation has more than ${maxTokens} tokens; split it or use fewer fields and arguments.`, maxTokens);
 }
 
+/** What the limits and budgets read off an operation, as if its fragments were written out in place. */
+export interface OperationMeasure {
+  /** Field selections, `__typename` included. */
+  fields: number;
+  /** Aliased fields, `__typename` included (aliases of it cost nothing to plan but are still work). */
+  aliases: number;
+  /** Levels of fields, counting the leaf; introspection's `__schema` is not counted. */
+  depth: number;
+  /** How often each root field is selected (an aliased `signUp` twice is 2). */
+  rootFields: ReadonlyMap<string, number>;
+  cost: number;
+}
+
 /**
- * Checks depth, aliases, root fields and directives per field, then estimates the operation's
- * cost with its variables; throws the first limit broken, returns the cost otherwise.
+ * Checks the operation against every limit and returns its measure. Each fragment is measured
+ * once and its measure reused wherever it is spread, so a document whose fragments spread each
+ * other twice over (2^n fields once written out) costs time linear in its own length to refuse.
  */
 export function checkOperationLimits(
   schema: GraphQLSchema,
@@ -64,30 +75,33 @@ export function checkOperationLimits(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
   limits: OperationLimits,
-): number {
-  const broken: OperationLimitError[] = [];
-  const reject = (limit: LimitName, message: string, max: number) => broken.push(new OperationLimitError(limit, message, max));
-  const callbacks = (limit: LimitName, message: string, max: number) => ({
-    n: max,
-    propagateOnRejection: false,
-    onReject: [() => reject(limit, message, max)],
-  });
-  validate(schema, document, [
-    maxDepthRule({ ...callbacks('depth', `The operation is nested deeper than ${limits.maxDepth} levels; ask for fewer nested fields.`, limits.maxDepth), ignoreIntrospection: true, flattenFragments: true }),
-    maxAliasesRule(callbacks('aliases', `The operation uses more than ${limits.maxAliases} aliases; send fewer, or several operations.`, limits.maxAliases)),
-    maxDirectivesPerFieldRule(limits.maxDirectivesPerField, reject),
-  ]);
-  if (broken.length) throw broken[0];
-  const fragments = fragmentsOf(document);
+): OperationMeasure {
+  checkDirectivesPerField(document, limits.maxDirectivesPerField);
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) throw new OperationLimitError('root_fields', `This graph has no ${operation.operation} type.`, 0);
+  const fragments = fragmentsOf(document);
+  const shape = measureShape(operation.selectionSet, fragments);
+  if (shape.depth > limits.maxDepth) {
+    throw new OperationLimitError('depth', `The operation is nested ${shape.depth} levels deep, over the limit of ${limits.maxDepth}; ask for fewer nested fields.`, limits.maxDepth);
+  }
+  if (shape.fields > limits.maxFields) {
+    throw new OperationLimitError(
+      'fields',
+      `The operation selects ${shape.fields > 1e9 ? 'over a billion' : shape.fields} fields once its fragments are written out, over the limit of ${limits.maxFields}; spread fewer fragments or split the operation.`,
+      limits.maxFields,
+    );
+  }
+  if (shape.aliases > limits.maxAliases) {
+    throw new OperationLimitError('aliases', `The operation uses ${shape.aliases} aliases, over the limit of ${limits.maxAliases}; send fewer, or several operations.`, limits.maxAliases);
+  }
   const rootFields = countRootFields(operation.selectionSet, fragments);
-  if (rootFields > limits.maxRootFields) {
-    throw new OperationLimitError('root_fields', `The operation asks for ${rootFields} root fields; at most ${limits.maxRootFields} are allowed in one operation.`, limits.maxRootFields);
+  const rootFieldCount = [...rootFields.values()].reduce((sum, count) => sum + count, 0);
+  if (rootFieldCount > limits.maxRootFields) {
+    throw new OperationLimitError('root_fields', `The operation asks for ${rootFieldCount} root fields; at most ${limits.maxRootFields} are allowed in one operation.`, limits.maxRootFields);
   }
   // With the operation's defaults: `$first: Int = 100000` costs what it asks for even when not sent.
   const withDefaults = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).coerced ?? variables ?? {};
-  const cost = estimateCost(schema, operation.selectionSet, rootType, { fragments, variables: withDefaults, defaultListSize: limits.defaultListSize });
+  const cost = createCostEstimator(schema, { fragments, variables: withDefaults, defaultListSize: limits.defaultListSize })(operation.selectionSet, rootType);
   if (cost > limits.maxCost) {
     throw new OperationLimitError(
       'cost',
@@ -95,41 +109,92 @@ export function checkOperationLimits(
       limits.maxCost,
     );
   }
-  return cost;
+  return { ...shape, rootFields, cost };
 }
 
-function maxDirectivesPerFieldRule(max: number, reject: (limit: LimitName, message: string, max: number) => void): ValidationRule {
-  return (_context: ValidationContext) => ({
+/** Walks each field node of the document once, fragments as written (not once per spread). */
+function checkDirectivesPerField(document: DocumentNode, max: number): void {
+  visit(document, {
     Field(node: FieldNode) {
-      if ((node.directives?.length ?? 0) > max) {
-        reject('directives', `The field "${node.name.value}" has ${node.directives!.length} directives; at most ${max} are allowed on one field.`, max);
+      const count = node.directives?.length ?? 0;
+      if (count > max) {
+        throw new OperationLimitError('directives', `The field "${node.name.value}" has ${count} directives; at most ${max} are allowed on one field.`, max);
       }
     },
   });
 }
 
-const fragmentsOf = (document: DocumentNode) =>
+type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
+
+const fragmentsOf = (document: DocumentNode): Fragments =>
   new Map(
     document.definitions
       .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
       .map((fragment) => [fragment.name.value, fragment]),
   );
 
-function countRootFields(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): number {
-  let count = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) count += selection.name.value === '__typename' ? 0 : 1;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countRootFields(selection.selectionSet, fragments);
-    else {
-      const fragment = fragments.get(selection.name.value);
-      if (fragment) count += countRootFields(fragment.selectionSet, fragments);
+/**
+ * Runs `measure` on each fragment once, however often it is spread. A fragment being measured
+ * counts as empty where it spreads itself (a cycle, which validation refuses before this runs).
+ */
+function memoizedByFragment<T>(fragments: Fragments, empty: T, measure: (fragment: FragmentDefinitionNode) => T): (name: string) => T {
+  const measured = new Map<string, T>();
+  return (name) => {
+    const known = measured.get(name);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    if (!fragment) return empty;
+    measured.set(name, empty);
+    const result = measure(fragment);
+    measured.set(name, result);
+    return result;
+  };
+}
+
+type Shape = Pick<OperationMeasure, 'fields' | 'aliases' | 'depth'>;
+
+function measureShape(selectionSet: SelectionSetNode, fragments: Fragments): Shape {
+  const ofFragment = memoizedByFragment<Shape>(fragments, { fields: 0, aliases: 0, depth: 0 }, (fragment) => ofSelections(fragment.selectionSet));
+  function ofSelections(set: SelectionSetNode): Shape {
+    const shape = { fields: 0, aliases: 0, depth: 0 };
+    for (const selection of set.selections) {
+      let inner: Shape;
+      if (selection.kind === Kind.FIELD) {
+        const below = selection.selectionSet ? ofSelections(selection.selectionSet) : { fields: 0, aliases: 0, depth: 0 };
+        const depth = selection.name.value === '__schema' ? 0 : below.depth + 1;
+        inner = { fields: below.fields + 1, aliases: below.aliases + (selection.alias ? 1 : 0), depth };
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) inner = ofSelections(selection.selectionSet);
+      else inner = ofFragment(selection.name.value);
+      shape.fields += inner.fields;
+      shape.aliases += inner.aliases;
+      shape.depth = Math.max(shape.depth, inner.depth);
     }
+    return shape;
   }
-  return count;
+  return ofSelections(selectionSet);
+}
+
+/** Root fields by name with how often each is selected; `__typename` is not a root field worth a limit. */
+function countRootFields(selectionSet: SelectionSetNode, fragments: Fragments): Map<string, number> {
+  const ofFragment = memoizedByFragment<Map<string, number>>(fragments, new Map(), (fragment) => ofSelections(fragment.selectionSet));
+  function ofSelections(set: SelectionSetNode): Map<string, number> {
+    const counts = new Map<string, number>();
+    const add = (name: string, count: number) => counts.set(name, (counts.get(name) ?? 0) + count);
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') add(selection.name.value, 1);
+        continue;
+      }
+      const inner = selection.kind === Kind.INLINE_FRAGMENT ? ofSelections(selection.selectionSet) : ofFragment(selection.name.value);
+      for (const [name, count] of inner) add(name, count);
+    }
+    return counts;
+  }
+  return ofSelections(selectionSet);
 }
 
 interface CostInput {
-  fragments: Map<string, FragmentDefinitionNode>;
+  fragments: Fragments;
   variables: Record<string, unknown>;
   defaultListSize: number;
 }
@@ -139,43 +204,50 @@ interface CostInput {
  * A list's size is its field's `first`/`last` (given, or the schema's default), or that of the
  * connection field above it (`chatRooms(first: 20) { edges { node } }` is 20 nodes), or
  * `defaultListSize`. Introspection is not counted (it is off in production).
+ *
+ * A selection's cost is proportional to the multiplier it is reached with, so each fragment is
+ * estimated once per page size handed down to it, at multiplier 1, and scaled where spread.
  */
-export function estimateCost(
-  schema: GraphQLSchema,
-  selectionSet: SelectionSetNode,
-  parentType: GraphQLCompositeType,
-  input: CostInput,
-  multiplier = 1,
-  pageSize?: number,
-  seen: ReadonlySet<string> = new Set(),
-): number {
-  let cost = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.INLINE_FRAGMENT) {
-      const type = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) as GraphQLCompositeType) : parentType;
-      cost += estimateCost(schema, selection.selectionSet, type, input, multiplier, pageSize, seen);
-      continue;
-    }
-    if (selection.kind === Kind.FRAGMENT_SPREAD) {
-      const fragment = input.fragments.get(selection.name.value);
-      if (!fragment || seen.has(fragment.name.value)) continue;
-      const type = schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType;
-      cost += estimateCost(schema, fragment.selectionSet, type, input, multiplier, pageSize, new Set([...seen, fragment.name.value]));
-      continue;
-    }
-    if (selection.name.value.startsWith('__') || !selection.selectionSet) continue;
-    if (!isObjectType(parentType) && !isInterfaceType(parentType)) continue;
-    const field = parentType.getFields()[selection.name.value];
-    if (!field) continue;
-    const namedType = getNamedType(field.type);
-    if (!isCompositeType(namedType)) continue;
-    const requested = pageArgument(selection, input.variables) ?? pageDefault(field.args);
-    const isList = isListType(getNullableType(field.type));
-    const childMultiplier = isList ? multiplier * (requested ?? pageSize ?? input.defaultListSize) : multiplier;
-    cost += childMultiplier;
-    cost += estimateCost(schema, selection.selectionSet, namedType, input, childMultiplier, isList ? undefined : requested, seen);
+function createCostEstimator(schema: GraphQLSchema, input: CostInput) {
+  const byFragment = new Map<string, number>();
+  function ofFragment(name: string, pageSize: number | undefined): number {
+    const key = `${name}:${pageSize ?? ''}`;
+    const known = byFragment.get(key);
+    if (known !== undefined) return known;
+    const fragment = input.fragments.get(name);
+    if (!fragment) return 0;
+    byFragment.set(key, 0);
+    const cost = ofSelections(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType, pageSize);
+    byFragment.set(key, cost);
+    return cost;
   }
-  return cost;
+  /** The cost at multiplier 1. */
+  function ofSelections(selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, pageSize: number | undefined): number {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? (schema.getType(selection.typeCondition.name.value) as GraphQLCompositeType) : parentType;
+        cost += ofSelections(selection.selectionSet, type, pageSize);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        cost += ofFragment(selection.name.value, pageSize);
+        continue;
+      }
+      if (selection.name.value.startsWith('__') || !selection.selectionSet) continue;
+      if (!isObjectType(parentType) && !isInterfaceType(parentType)) continue;
+      const field = parentType.getFields()[selection.name.value];
+      if (!field) continue;
+      const namedType = getNamedType(field.type);
+      if (!isCompositeType(namedType)) continue;
+      const requested = pageArgument(selection, input.variables) ?? pageDefault(field.args);
+      const isList = isListType(getNullableType(field.type));
+      const multiplier = isList ? (requested ?? pageSize ?? input.defaultListSize) : 1;
+      cost += multiplier * (1 + ofSelections(selection.selectionSet, namedType, isList ? undefined : requested));
+    }
+    return cost;
+  }
+  return (selectionSet: SelectionSetNode, rootType: GraphQLCompositeType) => ofSelections(selectionSet, rootType, undefined);
 }
 
 /** The schema's default for `first`/`last` (`chatRooms(first: Int = 20)`), when the operation gives none. */

@@ -71,6 +71,8 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
       AUTH_JWKS_URL: jwksUrl,
       LOG_LEVEL: 'silent',
       DATA_DIR: dir,
+      // Production mode's metrics port (9090) would collide between routers side by side.
+      ...(options.env?.NODE_ENV === 'production' ? { METRICS_PORT: '0' } : {}),
       ...options.env,
     }),
     { revocations, logger },

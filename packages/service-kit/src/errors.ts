@@ -52,10 +52,10 @@ const CLIENT_CODES = new Set<string>([
 export function createErrorFormatter(onInternalError: (error: unknown) => void, moreClientCodes: readonly string[] = []) {
   const clientCodes = new Set([...CLIENT_CODES, ...moreClientCodes]);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
+    const code = requestErrorCode(error) ?? formatted.extensions?.code;
     if (typeof code === 'string' && clientCodes.has(code)) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, extensions: { ...extensions, code } };
     }
     onInternalError(error);
     return {
@@ -65,4 +65,15 @@ export function createErrorFormatter(onInternalError: (error: unknown) => void, 
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };
+}
+
+/**
+ * Apollo Server refuses some requests with a 4xx status but no code (an APQ hash that does not
+ * match its query, an unknown APQ version), which it would report as INTERNAL_SERVER_ERROR: they
+ * are the client's mistakes, named BAD_REQUEST.
+ */
+function requestErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return undefined;
+  const status = (error.extensions.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500 ? 'BAD_REQUEST' : undefined;
 }

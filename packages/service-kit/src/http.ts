@@ -53,22 +53,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
- * Reads the body up to `limit` bytes. A larger body is read to its end without being kept, so the
- * client gets its 413 instead of a reset connection; one past eight times the limit is cut off.
+ * Reads the body up to `limit` bytes. A larger one (by its Content-Length, or as it arrives) is
+ * refused at once with a 413 that closes the connection, and the rest of it is never kept.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${limit} bytes; send a smaller one.`, { connection: 'close' }, { limit });
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > limit * 8) req.destroy();
-    });
-    req.on('end', () => {
-      if (size > limit) reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body is over ${limit} bytes; send a smaller one.`));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

@@ -19,3 +19,4 @@ export * from './tracing';
 export * from './scalars';
 export * from './pubsub';
 export * from './events';
+export * from './textInput';
