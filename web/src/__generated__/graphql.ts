@@ -824,7 +824,7 @@ export type User = {
   email?: Maybe<Scalars['String']['output']>;
   /** The user's id (UUID v7). */
   id: Scalars['ID']['output'];
-  /** When the user last signed in. */
+  /** When the user last signed in: visible to the user themself and to administrators, null for anyone else. */
   lastLoginAt?: Maybe<Scalars['DateTime']['output']>;
   /** The preferred language (BCP 47). */
   locale: Scalars['String']['output'];
@@ -832,7 +832,7 @@ export type User = {
   nickname: Scalars['String']['output'];
   /** The user's orders, newest first. The user themself and administrators only. */
   orders: OrderConnection;
-  /** The user's roles. */
+  /** The user's roles: visible to the user themself and to administrators; anyone else gets FORBIDDEN. */
   roles: Array<Role>;
   /** Whether the account can be used. */
   status: UserStatus;

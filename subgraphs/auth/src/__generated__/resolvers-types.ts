@@ -134,9 +134,9 @@ export type User = {
   email?: Maybe<Scalars['String']['output']>;
   /** The user's id (UUID v7). */
   id: Scalars['ID']['output'];
-  /** When the user last signed in. */
+  /** When the user last signed in: visible to the user themself and to administrators, null for anyone else. */
   lastLoginAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The user's roles. */
+  /** The user's roles: visible to the user themself and to administrators; anyone else gets FORBIDDEN. */
   roles: Array<Role>;
 };
 
