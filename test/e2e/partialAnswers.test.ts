@@ -1,0 +1,55 @@
+import { post, type GraphQLResponse } from '../support/graphql';
+import { startStack, type Stack } from '../support/stack';
+import { signUp, signUpAdmin, type SignedIn } from '../support/users';
+
+/** Root fields are nullable: a refused field or one whose subgraph is down is null, the rest is answered. */
+let stack: Stack;
+let alice: SignedIn;
+const productIds: string[] = [];
+beforeAll(async () => {
+  stack = await startStack();
+  const admin = await signUpAdmin(stack);
+  alice = await signUp(stack, { nickname: 'Alice' });
+  for (const name of ['Barley tea', 'Yuja tea']) {
+    const created = await gql('mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }', { input: { name, price: 5000, stock: 10 } }, admin);
+    productIds.unshift(created.data!.createProduct.id);
+  }
+});
+afterAll(() => stack?.close());
+
+const gql = (query: string, variables: Record<string, unknown> = {}, person?: SignedIn): Promise<GraphQLResponse> =>
+  post(stack.routerUrl, query, variables, person?.headers ?? {});
+
+const MIXED = '{ me { id } chatRooms(first: 5) { edges { node { id } } } products(first: 2) { edges { node { id } } } }';
+const productsAnswer = () => ({ edges: productIds.map((id) => ({ node: { id } })) });
+
+test('anonymous: me is refused (null, UNAUTHORIZED_FIELD_OR_TYPE) while products is answered', async () => {
+  const response = await gql('{ me { id } products(first: 2) { edges { node { id } } } }');
+  expect(response.status).toBe(200);
+  expect(response.data).toEqual({ me: null, products: productsAnswer() });
+  expect(response.errors).toEqual([{ message: expect.any(String), path: ['me'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }]);
+});
+
+// Last: it stops the stack's chat subgraph. The router reports a failed fetch at no path; the error names the subgraph.
+describe('with chat down', () => {
+  beforeAll(() => stack.stopService('chat'));
+
+  test('chatRooms is null with one SERVICE_UNAVAILABLE naming chat; me and products are answered (200)', async () => {
+    const response = await gql(MIXED, {}, alice);
+    expect(response.status).toBe(200);
+    expect(response.data).toEqual({ me: { id: alice.id }, chatRooms: null, products: productsAnswer() });
+    expect(response.errors).toEqual([
+      expect.objectContaining({
+        message: 'The chat service is not reachable; try again shortly.',
+        extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', subgraph: 'chat' }),
+      }),
+    ]);
+  });
+
+  test('a query only chat could answer gets 503', async () => {
+    const response = await gql('{ chatRooms(first: 5) { edges { node { id } } } }', {}, alice);
+    expect(response.status).toBe(503);
+    expect(response.data).toEqual({ chatRooms: null });
+    expect(response.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', subgraph: 'chat' }) })]);
+  });
+});
