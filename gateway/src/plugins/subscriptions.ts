@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { mapAsyncIterator, ROUTER_SECRET_HEADER, type Logger, type TokenVerifier, type Viewer } from '@dorandoran/service-kit';
+import { mapAsyncIterator, ROUTER_SECRET_HEADER, type Logger, type TokenVerifier } from '@dorandoran/service-kit';
 import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
@@ -16,17 +16,27 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import WebSocket, { WebSocketServer } from 'ws';
+import type { RouterConfig } from '../config';
 import type { RouterContext } from '../context';
 import { runFederatedSubscription, SubscriptionPlanner, type SubscriptionPlan } from '../federatedSubscription';
 import type { OperationGuard } from '../protection/operationGuard';
 import { tokenLimitError } from '../protection/operationLimits';
 import { RateLimitedError, type RateLimiter } from '../protection/rateLimits';
 import { filterOperation, restoreRemovedFields, type AuthPolicy, type RemovedField } from './authDirectives';
+import { guardSockets, TRY_AGAIN_LATER } from './socketGuard';
+import { MAX_SUBSCRIPTION_ID_LENGTH, subscribeBytes, tooManySubscriptions, tooMuchSubscriptionText, withoutSuggestions } from './subscriptionLimits';
+import { createTokenChecks } from './tokenChecks';
 
 /** The close reason for 4403: the token is no longer good. */
 const SESSION_ENDED = 'Forbidden: the session ended or the token expired; sign in again';
+/** The close reason for 1013 at connect: the token may be fine, but cannot be checked now. */
+const CHECK_UNAVAILABLE = 'Try again later: your token cannot be checked right now';
 /** Closes a connection over its IP's budget (as HTTP 429 would answer). */
 const TOO_MANY_REQUESTS = 4429;
+/** graphql-ws's own close code for a message that breaks the protocol. */
+const BAD_REQUEST = 4400;
+/** A socket that has not sent connection_init by then is closed with 4408. */
+const CONNECTION_INIT_TIMEOUT_MS = 3000;
 
 export interface SubscriptionServerOptions {
   httpServer: Server;
@@ -48,6 +58,8 @@ export interface SubscriptionServerOptions {
   rateLimiter: RateLimiter;
   clientIp(req: IncomingMessage): string;
   maxTokens: number;
+  /** The mode (production hides suggestions), the frame bound (as for HTTP bodies) and what a client may hold open. */
+  config: Pick<RouterConfig, 'mode' | 'maxBodyBytes' | 'subscriptions'>;
   /**
    * How often open connections are checked for an expired or revoked token; such a connection is
    * closed with 4403, and its subscriptions end.
@@ -76,6 +88,8 @@ interface Connection {
   socket: WebSocket;
   /** One graphql-ws client per subgraph, shared by this connection's subscriptions. */
   upstreams: Map<string, Client>;
+  /** Bytes each subscription (by id) keeps alive of its subscribe message, from subscribe to complete. */
+  held: Map<string, number>;
 }
 
 interface OperationState {
@@ -173,10 +187,40 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     });
   }
 
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
+  const { config } = options;
+  const limits = config.subscriptions;
+  const checkToken = createTokenChecks(options.verifier, options.logger);
+
+  /** Refuses a subscribe over the connection's caps, or holds its message's bytes until it completes. */
+  function admit(connection: Connection, running: number, id: string, payload: Parameters<typeof subscribeBytes>[0]): GraphQLError | undefined {
+    if (running > limits.maxPerConnection) return tooManySubscriptions(limits.maxPerConnection);
+    const bytes = subscribeBytes(payload);
+    const held = [...connection.held.values()].reduce((sum, size) => sum + size, 0);
+    if (held + bytes > config.maxBodyBytes) return tooMuchSubscriptionText(config.maxBodyBytes);
+    connection.held.set(id, bytes);
+    return undefined;
+  }
+
+  /**
+   * A refused subscribe spends one request of the IP's budget, as a refused HTTP request does:
+   * a stream of bad subscribes on one socket is not free. Past the budget the socket is closed.
+   */
+  async function spendRefusal(connection: Connection) {
+    try {
+      await options.rateLimiter.consume('ip', connection.context.clientIp);
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      connection.socket.close(TOO_MANY_REQUESTS, `Too many requests: retry after ${error.retryAfterSeconds} s`);
+    }
+  }
+
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: config.maxBodyBytes });
+  guardSockets(wss, { maxPerIp: limits.maxConnectionsPerIp, clientIp: options.clientIp });
   const cleanup = useServer(
     {
       schema: () => planner!.apiGraphQLSchema,
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      isProd: config.mode === 'production',
       onConnect: async (ctx) => {
         const clientIp = options.clientIp(ctx.extra.request);
         try {
@@ -186,18 +230,39 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           ctx.extra.socket.close(TOO_MANY_REQUESTS, `Too many requests: retry after ${error.retryAfterSeconds} s`);
           return false;
         }
-        const viewer = await identify(ctx.connectionParams, ctx.extra.request, options.verifier);
-        if (viewer === false) return false;
+        const checked = await checkToken(tokenOf(ctx.connectionParams, ctx.extra.request));
+        if (checked === 'refused') ctx.extra.socket.close(4403, SESSION_ENDED);
+        // Not 4403, which tells the client to sign in again: the token may be fine.
+        if (checked === 'unavailable') ctx.extra.socket.close(TRY_AGAIN_LATER, CHECK_UNAVAILABLE);
+        if (typeof checked === 'string') return false;
         const requestId = randomUUID();
-        connections.set(ctx.extra, { context: { viewer, requestId, clientIp }, socket: ctx.extra.socket, upstreams: new Map() });
+        connections.set(ctx.extra, { context: { viewer: checked.viewer, requestId, clientIp }, socket: ctx.extra.socket, upstreams: new Map(), held: new Map() });
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx.extra)!;
-        if (!planner) return [new GraphQLError('The router is still loading its supergraph; try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
-        return prepare(planner, payload, connection, options, operations);
+        if (id.length > MAX_SUBSCRIPTION_ID_LENGTH) {
+          ctx.extra.socket.close(BAD_REQUEST, `Bad request: subscription ids are at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters`);
+          return [new GraphQLError('The subscription id is too long.')];
+        }
+        // graphql-ws has entered this id already: the count includes it.
+        const overLimit = admit(connection, Object.keys(ctx.subscriptions).length, id, payload);
+        const prepared = overLimit
+          ? [overLimit]
+          : planner
+            ? await prepare(planner, payload, connection, options, operations)
+            : [new GraphQLError('The router is still loading its supergraph; try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        if (isRefusal(prepared)) {
+          connection.held.delete(id);
+          await spendRefusal(connection);
+        }
+        return prepared;
       },
       subscribe,
+      onComplete: (ctx, id) => {
+        connections.get(ctx.extra)?.held.delete(id);
+      },
+      onError: (_ctx, _id, _payload, errors) => (config.mode === 'production' ? errors.map(withoutSuggestions) : undefined),
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra);
         connections.delete(ctx.extra);
@@ -208,16 +273,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     wss,
   );
 
-  const recheck = setInterval(async () => {
-    for (const connection of connections.values()) {
-      const viewer = connection.context.viewer;
-      if (!viewer) continue;
-      try {
-        await options.verifier.verify(viewer.authorization);
-      } catch {
-        connection.socket.close(4403, SESSION_ENDED);
-      }
-    }
+  /**
+   * Every open connection's token again: a refused one closes the connection with 4403; one that
+   * cannot be checked now is kept and checked next round. A round waits for its slowest check
+   * (a Redis in trouble), and the next starts only after it.
+   */
+  async function recheckConnections() {
+    await Promise.all(
+      [...connections.values()].map(async (connection) => {
+        const viewer = connection.context.viewer;
+        if (viewer && (await checkToken(viewer.authorization)) === 'refused') connection.socket.close(4403, SESSION_ENDED);
+      }),
+    );
+  }
+  let rechecking = false;
+  const recheck = setInterval(() => {
+    if (rechecking) return;
+    rechecking = true;
+    void recheckConnections().finally(() => (rechecking = false));
   }, options.recheckIntervalMs ?? DEFAULT_RECHECK_INTERVAL_MS);
   recheck.unref();
 
@@ -237,15 +310,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   };
 }
 
-/** The token from `connectionParams.authorization` or the upgrade request; false when it is bad. */
-async function identify(params: Record<string, unknown> | undefined, req: IncomingMessage, verifier: TokenVerifier): Promise<Viewer | null | false> {
+/** The token from `connectionParams.authorization`, or else the upgrade request's header. */
+function tokenOf(params: Record<string, unknown> | undefined, req: IncomingMessage): string | undefined {
   const authorization = params?.authorization ?? req.headers.authorization;
-  try {
-    return await verifier.verify(typeof authorization === 'string' ? authorization : undefined);
-  } catch {
-    return false;
-  }
+  return typeof authorization === 'string' ? authorization : undefined;
 }
+
+const isRefusal = (prepared: ExecutionArgs | readonly GraphQLError[]): prepared is readonly GraphQLError[] => Array.isArray(prepared);
 
 /** Parses, validates, guards (limits, budgets) and filters one subscribe message; errors fail this operation only. */
 async function prepare(
