@@ -30,7 +30,7 @@ test('anonymous: me is refused (null, UNAUTHORIZED_FIELD_OR_TYPE) while products
   expect(response.errors).toEqual([{ message: expect.any(String), path: ['me'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }]);
 });
 
-// Last: it stops the stack's chat subgraph. The router reports a failed fetch at no path; the error names the subgraph.
+// Last: it stops the stack's chat subgraph.
 describe('with chat down', () => {
   beforeAll(() => stack.stopService('chat'));
 
@@ -39,17 +39,21 @@ describe('with chat down', () => {
     expect(response.status).toBe(200);
     expect(response.data).toEqual({ me: { id: alice.id }, chatRooms: null, products: productsAnswer() });
     expect(response.errors).toEqual([
-      expect.objectContaining({
+      {
         message: 'The chat service is not reachable; try again shortly.',
+        path: ['chatRooms'],
         extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', subgraph: 'chat' }),
-      }),
+      },
     ]);
   });
 
-  test('a query only chat could answer gets 503', async () => {
-    const response = await gql('{ chatRooms(first: 5) { edges { node { id } } } }', {}, alice);
+  test('a query only chat could answer gets 503, one error per root field at its path', async () => {
+    const response = await gql(`{ chatRooms(first: 5) { edges { node { id } } } room: chatRoom(id: "${alice.id}") { id } }`, {}, alice);
     expect(response.status).toBe(503);
-    expect(response.data).toEqual({ chatRooms: null });
-    expect(response.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', subgraph: 'chat' }) })]);
+    expect(response.data).toEqual({ chatRooms: null, room: null });
+    expect(response.errors!.map((error) => [error.path, error.extensions!.code, error.extensions!.subgraph])).toEqual([
+      [['chatRooms'], 'SERVICE_UNAVAILABLE', 'chat'],
+      [['room'], 'SERVICE_UNAVAILABLE', 'chat'],
+    ]);
   });
 });

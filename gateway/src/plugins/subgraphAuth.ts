@@ -1,7 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { ROUTER_SECRET_HEADER, serviceUnavailable } from '@dorandoran/service-kit';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse } from 'graphql';
 import type { RouterContext } from '../context';
 
 export interface SubgraphAuthOptions {
@@ -39,6 +40,23 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
   }
 
   /**
+   * A root fetch to a subgraph that is down answers one SERVICE_UNAVAILABLE per root field it was
+   * asked for, at that field's path (the gateway puts a thrown error at no path): the client sees
+   * which fields are missing and why. Entity fetches still throw, their paths being the gateway's.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      const atRoot = 'pathInIncomingRequest' in options && options.pathInIncomingRequest?.length === 0;
+      if (!atRoot || !(error instanceof GraphQLError) || error.extensions.code !== 'SERVICE_UNAVAILABLE' || !options.request.query) throw error;
+      const fields = rootFieldNames(options.request.query);
+      if (fields.length === 0) throw error;
+      return { errors: fields.map((name) => new GraphQLError(error.message, { path: [name], extensions: error.extensions })) };
+    }
+  }
+
+  /**
    * No response at all (refused, reset, timed out, breaker open) means the subgraph is down or
    * overloaded: the client gets SERVICE_UNAVAILABLE naming it, not an internal error with the
    * subgraph's address.
@@ -52,4 +70,12 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
     unavailable.extensions.subgraph = this.name;
     throw unavailable;
   }
+}
+
+/** The response names of an operation's root fields (the subgraph fetch's own text). */
+function rootFieldNames(query: string): string[] {
+  const operation = parse(query).definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return (operation?.selectionSet.selections ?? []).flatMap((selection) =>
+    selection.kind === Kind.FIELD && selection.name.value !== '__typename' ? [(selection.alias ?? selection.name).value] : [],
+  );
 }
