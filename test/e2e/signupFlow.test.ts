@@ -66,16 +66,22 @@ describe('sign up → me → update profile → log out, through the router', ()
     expect(me.data!.me).toEqual({ nickname: 'Hana', avatarUrl: null });
   });
 
-  test('another user sees a profile but not its email; the user themself sees it', async () => {
+  test('another user sees a profile but not its email, roles or last sign-in; the user themself sees them', async () => {
     const owner = await signUp(stack);
     const other = await signUp(stack);
-    const query = 'query($id: ID!) { user(id: $id) { id nickname email roles } }';
+    const query = 'query($id: ID!) { user(id: $id) { id nickname email lastLoginAt } }';
     const asOther = await post(stack.routerUrl, query, { id: owner.id }, other.headers);
-    expect(asOther.data!.user).toEqual({ id: owner.id, nickname: 'Mina Kim', email: null, roles: ['USER'] });
+    expect(asOther.data!.user).toEqual({ id: owner.id, nickname: 'Mina Kim', email: null, lastLoginAt: null });
     const anonymous = await post(stack.routerUrl, query, { id: owner.id });
-    expect(anonymous.data!.user.email).toBeNull();
+    expect(anonymous.data!.user).toMatchObject({ email: null, lastLoginAt: null });
     const asOwner = await post(stack.routerUrl, query, { id: owner.id }, owner.headers);
-    expect(asOwner.data!.user.email).toBe(owner.email);
+    expect(asOwner.data!.user).toMatchObject({ email: owner.email, lastLoginAt: expect.any(String) });
+    // Who is an administrator is not public: roles are refused, anonymously or as someone else.
+    for (const headers of [{}, other.headers]) {
+      const roles = await post(stack.routerUrl, 'query($id: ID!) { user(id: $id) { id roles } }', { id: owner.id }, headers);
+      expect(roles.data!.user).toBeNull();
+      expect(roles.errors![0].extensions!.code).toBe('FORBIDDEN');
+    }
   });
 
   test('an unknown user id is null, not an error', async () => {

@@ -16,19 +16,38 @@ const users = (...ids: string[]) => ({ r: ids.map((id) => ({ __typename: 'User',
 describe('User entity (_entities, as the router fetches User fields from auth)', () => {
   test('resolves accounts in order with shield applied, null for an unknown id', async () => {
     const [a, b] = [await h.signUp(), await h.signUp()];
-    const response = await h.call(ENTITIES, users(b.id, '01234567-89ab-7def-8123-456789abcdef', a.id, 'not-a-uuid'), h.trusted);
+    const response = await h.call(ENTITIES, users(b.id, '01234567-89ab-7def-8123-456789abcdef', a.id, 'not-a-uuid'), admin.headers);
     expect(response.errors).toBeUndefined();
     expect(response.data!._entities).toEqual([
-      { id: b.id, email: null, roles: ['USER'], lastLoginAt: expect.any(String) },
+      { id: b.id, email: b.email, roles: ['USER'], lastLoginAt: expect.any(String) },
       null,
-      { id: a.id, email: null, roles: ['USER'], lastLoginAt: expect.any(String) },
+      { id: a.id, email: a.email, roles: ['USER'], lastLoginAt: expect.any(String) },
       null,
     ]);
   });
 
+  test('roles and lastLoginAt are for the user themself and admins: others get FORBIDDEN for roles, null for lastLoginAt', async () => {
+    const [owner, other] = [await h.signUp(), await h.signUp()];
+    const read = (headers: Record<string, string>) => h.call('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { roles } } }', users(owner.id), headers);
+    expect((await read(owner.headers)).data!._entities).toEqual([{ roles: ['USER'] }]);
+    expect((await read(admin.headers)).data!._entities).toEqual([{ roles: ['USER'] }]);
+    for (const headers of [other.headers, h.trusted]) {
+      const refused = await read(headers);
+      expect(refused.data!._entities).toEqual([null]);
+      expect(refused.errors![0].extensions!.code).toBe('FORBIDDEN');
+      expect(refused.errors![0].message).toMatch(/roles/);
+    }
+    const lastLogin = async (headers: Record<string, string>) =>
+      (await h.call('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { lastLoginAt } } }', users(owner.id), headers)).data!._entities[0].lastLoginAt;
+    expect(await lastLogin(owner.headers)).toEqual(expect.any(String));
+    expect(await lastLogin(admin.headers)).toEqual(expect.any(String));
+    expect(await lastLogin(other.headers)).toBeNull();
+  });
+
   test('email is shown to the user themself and to admins, null for anyone else', async () => {
     const [owner, other] = [await h.signUp(), await h.signUp()];
-    const email = async (headers: Record<string, string>) => (await h.call(ENTITIES, users(owner.id), headers)).data!._entities[0].email;
+    const email = async (headers: Record<string, string>) =>
+      (await h.call('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }', users(owner.id), headers)).data!._entities[0].email;
     expect(await email(owner.headers)).toBe(owner.email);
     expect(await email(admin.headers)).toBe(owner.email);
     expect(await email(other.headers)).toBeNull();
