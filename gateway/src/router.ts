@@ -23,6 +23,7 @@ import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
 import { sandboxLandingPage } from './plugins/sandboxLandingPage';
+import { withoutSuggestions } from './plugins/subscriptionLimits';
 import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
 import { createCorsHandler } from './protection/browserSafety';
 import { clientAddress } from './protection/clientAddress';
@@ -114,7 +115,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     }
     const result = formatCoded(formatted, error);
     // Suggestions would spell out the schema that introspection being off keeps private.
-    return config.mode === 'production' ? { ...result, message: result.message.replace(/ ?Did you mean .+\?/, '') } : result;
+    return config.mode === 'production' ? withoutSuggestions(result) : result;
   };
 
   const apollo = new ApolloServer<RouterContext>({

@@ -21,8 +21,7 @@ export function subscribeBytes(payload: { query: string; variables?: Record<stri
   return Buffer.byteLength(payload.query) + (payload.variables ? Buffer.byteLength(JSON.stringify(payload.variables)) : 0);
 }
 
-/** Suggestions ("Did you mean …") would spell out the schema that introspection being off keeps private; as router.ts does for HTTP. */
-export function withoutSuggestions(error: GraphQLError): GraphQLFormattedError {
-  const formatted = error.toJSON();
-  return { ...formatted, message: formatted.message.replace(/ ?Did you mean .+\?/, '') };
+/** Suggestions ("Did you mean …") would spell out the schema that introspection being off keeps private (HTTP and graphql-ws). */
+export function withoutSuggestions(error: GraphQLFormattedError): GraphQLFormattedError {
+  return { ...error, message: error.message.replace(/ ?Did you mean .+\?/, '') };
 }

@@ -262,7 +262,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       onComplete: (ctx, id) => {
         connections.get(ctx.extra)?.held.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) => (config.mode === 'production' ? errors.map(withoutSuggestions) : undefined),
+      onError: (_ctx, _id, _payload, errors) => (config.mode === 'production' ? errors.map((error) => withoutSuggestions(error.toJSON())) : undefined),
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra);
         connections.delete(ctx.extra);

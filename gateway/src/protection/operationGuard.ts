@@ -89,8 +89,10 @@ function countOf(rootFields: ReadonlyMap<string, number>, names?: ReadonlySet<st
 /** The document has no operation by the given name, or several and no name to choose one. */
 function unresolvedOperation(operationName: string | undefined, document: DocumentNode): GraphQLError {
   const names = document.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition.name?.value ?? '(anonymous)'] : []));
-  const message = operationName
-    ? `The document has no operation named "${operationName}"; operationName must be one of: ${names.join(', ')}.`
+  // The name is the client's and may be any length: echo only its start.
+  const named = operationName && operationName.length > 100 ? `${operationName.slice(0, 100)}…` : operationName;
+  const message = named
+    ? `The document has no operation named "${named}"; operationName must be one of: ${names.join(', ')}.`
     : `The document has ${names.length} operations (${names.join(', ')}); say which to run with operationName.`;
   return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
 }

@@ -97,7 +97,7 @@ export const documentCases: HttpCase[] = [
   // Which operation runs.
   { name: 'unknown operationName', request: graphql('query A { __typename }', undefined, undefined, 'B'), status: 400, code: 'OPERATION_RESOLUTION_FAILURE', message: /B/ },
   { name: 'ambiguous: two operations, no operationName', request: graphql('query A { __typename } query B { __typename }'), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
-  { name: 'two anonymous operations', request: graphql('{ __typename } { __typename }'), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'two anonymous operations', request: graphql('{ __typename } { __typename }'), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
   { name: 'operationName for an anonymous operation', request: graphql('{ __typename }', undefined, undefined, 'Named'), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
   { name: '10 KB operationName', request: graphql('query A { __typename }', undefined, undefined, 'B'.repeat(10_000)), status: 400, code: 'OPERATION_RESOLUTION_FAILURE', absent: /B{1000}/ },
   { name: 'only fragments, no operation', request: graphql('fragment F on Query { __typename }'), status: 400, code: ['GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE'] },
