@@ -403,9 +403,9 @@ describe('request ids', () => {
     expect(notFound.headers.get('x-request-id')).toBe('req-404');
     const health = await fetch(`${base(stack.usersUrl)}/health`);
     expect(health.headers.get('x-request-id')).toMatch(UUID);
-    // Refused by the subgraph (no router secret, no token), still with the caller's id.
+    // Refused by the subgraph (no router secret), still with the caller's id.
     const refused = await post(stack.usersUrl, WHO_AM_I, {}, { 'x-request-id': 'req-direct' });
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(403);
     expect(refused.headers.get('x-request-id')).toBe('req-direct');
   });
 

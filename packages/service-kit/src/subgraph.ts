@@ -3,12 +3,14 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createErrorFormatter } from './errors';
-import { closeServer, createGraphQLHttpServer, healthRoute, listen, readinessRoute, type HttpRoute, type ReadinessCheck } from './http';
-import { unauthenticatedHttp, type TokenVerifier, type Viewer } from './identity';
+import { closeServer, createGraphQLHttpServer, healthRoute, HttpError, listen, readinessRoute, type HttpRoute, type ReadinessCheck } from './http';
+import type { TokenVerifier, Viewer } from './identity';
 import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
 import { ROUTER_SECRET_HEADER, secretsEqual } from './secrets';
@@ -18,7 +20,9 @@ export interface RequestIdentity {
   viewer: Viewer | null;
   /**
    * The request carries the router secret: it comes from the router, or from another service
-   * calling an internal (@inaccessible) field, which the router never sends.
+   * calling an internal (@inaccessible) field, which the router never sends. Always true, since
+   * requests without the secret are refused before a context is built; the internal fields' rules
+   * still ask, so they stay closed on their own.
    */
   trusted: boolean;
   requestId?: string;
@@ -51,29 +55,101 @@ export interface SubgraphServer {
 }
 
 /**
- * A subgraph is not public: a request must carry the router's secret or a valid access token.
- * Either way the token, when present, is verified here again.
+ * Second-line limits, for a request that carries the router secret but did not come through the
+ * router's operation limits (a leaked secret, a router bug). Far above anything the router's plans
+ * send with its defaults (depth 12, 15 aliases, cost 10000, bodies of 256 KiB), so they never refuse
+ * the router: a subgraph fetch is a part of the client's operation, one level deeper at most
+ * (`_entities`); its aliases are the client's plus the few the planner adds; and a user in 100
+ * rooms of 100 members is 10000 User representations in one fetch of about 650 KB.
  */
-async function identify(
-  headers: { authorization?: unknown; secret?: unknown; requestId?: unknown },
-  verifier: TokenVerifier,
-  routerSecret: string,
-): Promise<RequestIdentity> {
-  const viewer = await verifier.verify(typeof headers.authorization === 'string' ? headers.authorization : undefined);
-  const secret = headers.secret;
-  const trusted = typeof secret === 'string' && secretsEqual(secret, routerSecret);
-  if (!viewer && !trusted) {
-    throw unauthenticatedHttp('This subgraph only answers the router or a request with a valid access token. Query the router instead.');
+export const SUBGRAPH_LIMITS = {
+  maxDepth: 32,
+  maxAliases: 100,
+  /** Representations one request asks `_entities` for, over all its `_entities` fields. */
+  maxEntityRepresentations: 10_000,
+  maxBodyBytes: 2 * 1024 * 1024,
+} as const;
+
+const LIMIT_CODES = {
+  depth: 'SUBGRAPH_MAX_DEPTH_EXCEEDED',
+  aliases: 'SUBGRAPH_MAX_ALIASES_EXCEEDED',
+  entities: 'SUBGRAPH_MAX_ENTITIES_EXCEEDED',
+} as const;
+
+/** A request over one of the subgraph's own limits; the code names the limit, `limit` its value. */
+class SubgraphLimitError extends GraphQLError {
+  constructor(limit: keyof typeof LIMIT_CODES, message: string, max: number) {
+    super(message, { extensions: { code: LIMIT_CODES[limit], limit: max } });
   }
-  const requestId = headers.requestId;
-  return { viewer, trusted, requestId: typeof requestId === 'string' ? requestId : undefined };
 }
 
-const httpIdentity = (req: IncomingMessage, requestId: string) => ({
-  authorization: req.headers.authorization,
-  secret: req.headers[ROUTER_SECRET_HEADER],
-  requestId,
+/** graphql-armor's options for one limit: report the limit's own error instead of armor's. */
+const refusing = (limit: keyof typeof LIMIT_CODES, message: string, max: number) => ({
+  n: max,
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null) => context?.reportError(new SubgraphLimitError(limit, message, max))],
 });
+
+const limitRules: ValidationRule[] = [
+  // Fragments flattened as the router counts them, so the two bounds compare.
+  maxDepthRule({
+    ...refusing('depth', `The operation is nested deeper than this subgraph's limit of ${SUBGRAPH_LIMITS.maxDepth} levels.`, SUBGRAPH_LIMITS.maxDepth),
+    ignoreIntrospection: true,
+    flattenFragments: true,
+  }),
+  maxAliasesRule(refusing('aliases', `The operation uses more than this subgraph's limit of ${SUBGRAPH_LIMITS.maxAliases} aliases.`, SUBGRAPH_LIMITS.maxAliases)),
+];
+
+/**
+ * Apollo Server renames every validation error GRAPHQL_VALIDATION_FAILED; a limit's own code is
+ * put back, so the caller sees which limit it broke.
+ */
+function withLimitCode(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : undefined;
+  return original instanceof SubgraphLimitError ? { ...formatted, extensions: { ...formatted.extensions, code: original.extensions.code } } : formatted;
+}
+
+/** Counts each request's `_entities` representations (the context is one per request) and refuses those over the limit. */
+function limitEntityRepresentations(schema: GraphQLSchema): void {
+  const entities = schema.getQueryType()?.getFields()._entities;
+  const resolve = entities?.resolve;
+  if (!entities || !resolve) return;
+  const asked = new WeakMap<object, number>();
+  entities.resolve = (source, args: { representations: unknown[] }, context: object, info) => {
+    const total = (asked.get(context) ?? 0) + args.representations.length;
+    asked.set(context, total);
+    const max = SUBGRAPH_LIMITS.maxEntityRepresentations;
+    if (total > max) throw new SubgraphLimitError('entities', `The request asks _entities for ${total} representations, over this subgraph's limit of ${max}.`, max);
+    return resolve(source, args, context, info);
+  };
+}
+
+const ROUTER_ONLY_CODE = 'ROUTER_SECRET_REQUIRED';
+const ROUTER_ONLY_MESSAGE =
+  "This service answers GraphQL only to the DoranDoran router. Query the router at its /graphql instead (http://localhost:8080/graphql when run locally).";
+
+const hasRouterSecret = (given: unknown, routerSecret: string) => typeof given === 'string' && secretsEqual(given, routerSecret);
+
+/**
+ * A subgraph is not public: GraphQL answers only the holders of the router secret (the router,
+ * and services calling internal fields), a valid user token or not. 403 rather than 401, so that
+ * a client does not take it for an expired token and refresh.
+ */
+function requireRouterSecret(req: IncomingMessage, routerSecret: string): void {
+  if (!hasRouterSecret(req.headers[ROUTER_SECRET_HEADER], routerSecret)) {
+    // Closed, so that a large body sent along is not read.
+    throw new HttpError(403, ROUTER_ONLY_CODE, ROUTER_ONLY_MESSAGE, { connection: 'close' });
+  }
+}
+
+/** The caller's token, when present, is verified here again: the router passes it on, not its verdict. */
+async function identify(headers: { authorization?: unknown; requestId?: unknown }, verifier: TokenVerifier): Promise<RequestIdentity> {
+  const viewer = await verifier.verify(typeof headers.authorization === 'string' ? headers.authorization : undefined);
+  const requestId = headers.requestId;
+  return { viewer, trusted: true, requestId: typeof requestId === 'string' ? requestId : undefined };
+}
+
+const httpIdentity = (req: IncomingMessage, requestId: string) => ({ authorization: req.headers.authorization, requestId });
 
 /** graphql-ws: `connectionParams` first (browsers cannot set headers), then the upgrade request's headers. */
 const socketIdentity = (params: Record<string, unknown> | undefined, req: IncomingMessage) => ({
@@ -86,25 +162,33 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
   const built = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> });
+  limitEntityRepresentations(built);
   const schema = options.protect ? options.protect(built) : built;
   const log = options.logger;
   const metrics = createServiceMetrics(options.name);
+  const formatCoded = createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver'), Object.values(LIMIT_CODES));
   const apollo = new ApolloServer<TContext>({
     schema,
+    validationRules: limitRules,
     introspection: options.mode === 'development',
     includeStacktraceInErrorResponses: false,
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin()],
-    formatError: createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver')),
+    formatError: (formatted, error) => formatCoded(withLimitCode(formatted, error), error),
   });
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({
     service: options.name,
     apollo,
     logger: log,
-    context: async (req, requestId) => options.context(await identify(httpIdentity(req, requestId), options.verifier, options.routerSecret)),
+    maxBodyBytes: SUBGRAPH_LIMITS.maxBodyBytes,
+    beforeRequest(req) {
+      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/graphql') requireRouterSecret(req, options.routerSecret);
+      return false;
+    },
+    context: async (req, requestId) => options.context(await identify(httpIdentity(req, requestId), options.verifier)),
     routes: [
       healthRoute(async () => ({ service: options.name, ...(await options.health?.()) })),
       readinessRoute(() => options.readiness ?? {}),
@@ -126,8 +210,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 }
 
 /**
- * graphql-ws on the HTTP server's /graphql. The token is checked once, on connect: a bad one
- * closes the socket with 4403 so that the client refreshes it and reconnects.
+ * graphql-ws on the HTTP server's /graphql. The router secret and the token are checked once, on
+ * connect: without the secret the socket closes with 4403 and a reason naming the router; a bad
+ * token closes it with 4403 so that the client refreshes it and reconnects.
  */
 function serveSubscriptions<TContext extends BaseContext>(httpServer: Server, schema: GraphQLSchema, options: SubgraphServerOptions<TContext>) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -135,10 +220,16 @@ function serveSubscriptions<TContext extends BaseContext>(httpServer: Server, sc
   const cleanup = useServer(
     {
       schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...limitRules]),
       onConnect: async (ctx) => {
+        const given = socketIdentity(ctx.connectionParams, ctx.extra.request);
+        if (!hasRouterSecret(given.secret, options.routerSecret)) {
+          // Closed here for the reason; graphql-ws's own close that follows is a no-op.
+          ctx.extra.socket.close(4403, `${ROUTER_ONLY_CODE}: this service answers only the router; query the router's /graphql`);
+          return false;
+        }
         try {
-          const identity = await identify(socketIdentity(ctx.connectionParams, ctx.extra.request), options.verifier, options.routerSecret);
-          identities.set(ctx.extra, identity);
+          identities.set(ctx.extra, await identify(given, options.verifier));
           return true;
         } catch {
           return false;

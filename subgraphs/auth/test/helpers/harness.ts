@@ -41,7 +41,7 @@ export interface AuthHarness {
    * resolves once auth has applied it. `occurredAt` defaults to now.
    */
   announceStatus(userId: string, to: 'ACTIVE' | 'SUSPENDED' | 'DELETED', occurredAt?: Date): Promise<void>;
-  /** POSTs to the auth subgraph itself (not through a router). */
+  /** POSTs to the auth subgraph itself, with the router secret as the router sends it (and `headers`). */
   call(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   signUp(overrides?: Partial<{ email: string; password: string; nickname: string }>): Promise<SignedIn>;
   logIn(email: string, password: string): Promise<GraphQLResponse>;
@@ -129,7 +129,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
     users = await startUsersService(config, { revocations, events: observed, logger, database: testDatabase('users') });
   }
   const trusted = { 'x-router-secret': secret };
-  const call: AuthHarness['call'] = (query, variables = {}, headers = {}) => post(auth.url, query, variables, headers);
+  const call: AuthHarness['call'] = (query, variables = {}, headers = {}) => post(auth.url, query, variables, { ...trusted, ...headers });
 
   const harness: AuthHarness = {
     auth,

@@ -25,16 +25,19 @@ describe('GET /.well-known/jwks.json', () => {
 });
 
 describe('who may call the subgraph', () => {
-  test('no token and no router secret: 401 UNAUTHENTICATED', async () => {
-    const response = await post(h.url, 'mutation { requestPasswordReset(email: "a@example.com") }');
-    expect(response.status).toBe(401);
-    expect(codeOf(response)).toBe('UNAUTHENTICATED');
+  test('without the router secret: 403 ROUTER_SECRET_REQUIRED, a valid token or not', async () => {
+    const user = await h.signUp();
+    for (const headers of [{}, user.headers, { 'x-router-secret': 'guess' }] as Record<string, string>[]) {
+      const response = await post(h.url, 'mutation { requestPasswordReset(email: "a@example.com") }', {}, headers);
+      expect(response.status).toBe(403);
+      expect(codeOf(response)).toBe('ROUTER_SECRET_REQUIRED');
+    }
+    expect((await post(h.url, '{ _service { sdl } }', {}, user.headers)).status).toBe(403);
   });
 
-  test('a wrong router secret or a forged token: 401', async () => {
-    expect((await post(h.url, '{ _service { sdl } }', {}, { 'x-router-secret': 'guess' })).status).toBe(401);
+  test('a forged token with the router secret: 401', async () => {
     const forged = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
-    expect((await post(h.url, '{ _service { sdl } }', {}, { authorization: `Bearer ${forged}` })).status).toBe(401);
+    expect((await post(h.url, '{ _service { sdl } }', {}, { ...h.trusted, authorization: `Bearer ${forged}` })).status).toBe(401);
   });
 
   test('the router (secret) gets the SDL without a token', async () => {

@@ -19,6 +19,7 @@ export const trusted = { 'x-router-secret': SECRET };
 export interface Person {
   id: string;
   token: string;
+  /** What the router sends for this person: their token and the router secret. */
   headers: { authorization: string };
 }
 
@@ -38,6 +39,7 @@ export interface ChatHarness {
   person(nickname?: string): Promise<Person>;
   /** Changes a user's status in users, as an administrator would. */
   setStatus(userId: string, status: 'ACTIVE' | 'SUSPENDED' | 'DELETED'): Promise<void>;
+  /** POSTs to chat with the router secret, as the router does (and `headers`). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -63,7 +65,7 @@ export async function startHarness(): Promise<ChatHarness> {
   };
   const chatDatabase = testDatabase('chat');
   const chat = await startChat({}, chatDatabase);
-  const admin = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+  const admin = { ...trusted, ...bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' })) };
 
   return {
     issuer,
@@ -81,7 +83,7 @@ export async function startHarness(): Promise<ChatHarness> {
       );
       if (!response.data?.createProfile) throw new Error(JSON.stringify(response.errors));
       const token = await issuer.sign({ sub: id });
-      return { id, token, headers: bearer(token) };
+      return { id, token, headers: { ...trusted, ...bearer(token) } };
     },
     async setStatus(userId, status) {
       const response = await post(
@@ -92,7 +94,7 @@ export async function startHarness(): Promise<ChatHarness> {
       );
       if (!response.data?.setUserStatus) throw new Error(JSON.stringify(response.errors));
     },
-    gql: (query, variables = {}, headers = {}) => post(chat.url, query, variables, headers),
+    gql: (query, variables = {}, headers = {}) => post(chat.url, query, variables, { ...trusted, ...headers }),
     async close() {
       for (const service of extra.reverse()) await service.close();
       await users.close();

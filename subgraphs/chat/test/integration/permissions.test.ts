@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { bearer } from '../../../../test/support/graphql';
+import { bearer, post } from '../../../../test/support/graphql';
 import { createRoom, send, SEND, startHarness, trusted, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;
@@ -42,10 +42,12 @@ describe('a signed-in non-member is refused (FORBIDDEN) by the subgraph itself',
 });
 
 describe('anonymous callers', () => {
-  test('no token and no router secret → HTTP 401 UNAUTHENTICATED', async () => {
-    const response = await h.gql(ROOM, { id: roomId });
-    expect(response.status).toBe(401);
-    expect(response.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  test('no router secret → HTTP 403 ROUTER_SECRET_REQUIRED, with a member token or without', async () => {
+    for (const headers of [{}, bearer(alice.token)]) {
+      const response = await post(h.chat.url, ROOM, { id: roomId }, headers);
+      expect(response.status).toBe(403);
+      expect(response.errors![0].extensions!.code).toBe('ROUTER_SECRET_REQUIRED');
+    }
   });
 
   test('through the router without a token (router secret only) → UNAUTHENTICATED', async () => {

@@ -28,7 +28,7 @@ function connect(url: string, params: Record<string, string>): Client {
 /** Subscribes and waits until the subgraph serves it (its /health counts it). */
 async function subscribe(url: string, person: Person | null, roomId: string) {
   const before = await activeSubscriptions(url);
-  const events = connect(url, person ? { authorization: `Bearer ${person.token}` } : trusted).iterate({ query: MESSAGE_ADDED, variables: { roomId } });
+  const events = connect(url, person ? person.headers : trusted).iterate({ query: MESSAGE_ADDED, variables: { roomId } });
   const first = events.next();
   await Promise.race([eventually(async () => (await activeSubscriptions(url)) > before, 'subscription live'), first]);
   return { events, first };
@@ -36,9 +36,16 @@ async function subscribe(url: string, person: Person | null, roomId: string) {
 
 describe('Connect', () => {
   test('a bad token closes the socket with 4403, so the client refreshes it', async () => {
-    const client = connect(h.chat.url, { authorization: 'Bearer not-a-token' });
+    const client = connect(h.chat.url, { ...trusted, authorization: 'Bearer not-a-token' });
     const refused = client.iterate({ query: MESSAGE_ADDED, variables: { roomId: randomUUID() } }).next();
     await expect(refused).rejects.toMatchObject({ code: 4403 });
+  });
+
+  test("a member's valid token without the router secret closes the socket with 4403, naming the router", async () => {
+    const roomId = await createRoom(h, alice, 'DIRECT', [bob.id]);
+    const client = connect(h.chat.url, { authorization: `Bearer ${bob.token}` });
+    const refused = client.iterate({ query: MESSAGE_ADDED, variables: { roomId } }).next();
+    await expect(refused).rejects.toMatchObject({ code: 4403, reason: expect.stringMatching(/^ROUTER_SECRET_REQUIRED: .*router/) });
   });
 });
 
@@ -59,7 +66,7 @@ describe('Subscribe', () => {
   test('a non-member → FORBIDDEN for that operation only; the socket serves the next one', async () => {
     const eve = await h.person('Eve');
     const roomId = await createRoom(h, alice, 'GROUP', [bob.id], 'Closed');
-    const client = connect(h.chat.url, { authorization: `Bearer ${eve.token}` });
+    const client = connect(h.chat.url, eve.headers);
     const refused = await within(client.iterate({ query: MESSAGE_ADDED, variables: { roomId } }).next());
     expect((refused.value as ExecutionResult).errors![0].extensions!.code).toBe('FORBIDDEN');
     const own = await createRoom(h, eve, 'DIRECT', [alice.id]);

@@ -21,6 +21,7 @@ export const PAYMENT_TIMEOUT_MS = 300;
 export interface Person {
   id: string;
   token: string;
+  /** What the router sends for this person: their token and the router secret. */
   headers: { authorization: string };
 }
 
@@ -73,7 +74,7 @@ export async function startHarness(options: { env?: Record<string, string>; data
   const sign = async (scope: string): Promise<Person> => {
     const id = uuidv7();
     const token = await issuer.sign({ sub: id, scope });
-    return { id, token, headers: bearer(token) };
+    return { id, token, headers: { ...trusted, ...bearer(token) } };
   };
   const gql: StoreHarness['gql'] = (query, variables = {}, person) => post(store.url, query, variables, person?.headers ?? trusted);
   let admin: Person | undefined;

@@ -150,10 +150,12 @@ describe('only administrators change the catalog (the subgraph\'s own permission
     expect(response.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   });
 
-  test.each(cases)('%s without a token or the router secret → HTTP 401', async (_name, query, variables) => {
-    const response = await post(h.store.url, query, variables());
-    expect(response.status).toBe(401);
-    expect(response.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
+  test.each(cases)('%s without the router secret → HTTP 403, even with a token', async (_name, query, variables) => {
+    for (const headers of [{}, { authorization: buyer.headers.authorization }] as Record<string, string>[]) {
+      const response = await post(h.store.url, query, variables(), headers);
+      expect(response.status).toBe(403);
+      expect(response.errors![0].extensions!.code).toBe('ROUTER_SECRET_REQUIRED');
+    }
   });
 
   test('after all those attempts the product is unchanged', async () => {

@@ -1,5 +1,5 @@
 import { bearer } from '../../../../test/support/graphql';
-import { ORDER, payOrder, placeOrder, startHarness, type Person, type StoreHarness } from '../helpers/harness';
+import { ORDER, payOrder, placeOrder, startHarness, trusted, type Person, type StoreHarness } from '../helpers/harness';
 
 /** cancelAbandonedOrders, the batch service's abandoned-orders job, called as the service account. */
 let h: StoreHarness;
@@ -8,7 +8,7 @@ beforeAll(async () => {
   h = await startHarness();
   const id = '01a20f00-0000-7000-8000-000000000001';
   const token = await h.issuer.sign({ sub: id, scope: 'service' });
-  service = { id, token, headers: bearer(token) };
+  service = { id, token, headers: { ...trusted, ...bearer(token) } };
 });
 afterAll(() => h?.close());
 

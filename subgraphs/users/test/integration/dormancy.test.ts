@@ -14,6 +14,8 @@ import { startUsersService } from '../../src/service';
 /** Dormant accounts: users follows sign-ins from auth's events, and markDormantUsers applies the rule. */
 const SECRET = 'users-dormancy-secret';
 const trusted = { 'x-router-secret': SECRET };
+/** What the router sends for a signed-in caller: the token and the router secret. */
+const asRouter = (token: string) => ({ ...trusted, ...bearer(token) });
 const database = testDatabase('users');
 let issuer: TestIssuer;
 let users: RunningService;
@@ -27,8 +29,8 @@ beforeAll(async () => {
   events = createInProcessTransport(logger);
   const config = loadUsersConfig({ USERS_PORT: '0', ROUTER_SECRET: SECRET, AUTH_JWKS_URL: issuer.jwksUrl, DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'users-test-')) });
   users = await startUsersService(config, { revocations: createMemoryRevocationStore(), events, logger, database });
-  service = bearer(await issuer.sign({ sub: uuidv7(), scope: 'service' }));
-  admin = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+  service = asRouter(await issuer.sign({ sub: uuidv7(), scope: 'service' }));
+  admin = asRouter(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
 });
 afterAll(async () => {
   await users?.close();
@@ -53,13 +55,13 @@ function signedIn(userId: string, at: Date) {
 
 test('only the service account or an administrator may mark, with 1 to 3650 days; dormancy is for the user and admins to see', async () => {
   const id = await profile('Quiet');
-  const user = bearer(await issuer.sign({ sub: uuidv7() }));
+  const user = asRouter(await issuer.sign({ sub: uuidv7() }));
   expect((await post(users.url, MARK, { days: 90 }, user)).errors![0].extensions!.code).toBe('FORBIDDEN');
   expect((await post(users.url, MARK, { days: 90 }, admin)).data).toEqual({ markDormantUsers: 0 });
   const bad = await post(users.url, MARK, { days: 0 }, service);
   expect(bad.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/1 to 3650/) });
   expect((await post(users.url, DORMANT, { id }, user)).errors![0].extensions!.code).toBe('FORBIDDEN');
-  expect((await post(users.url, DORMANT, { id }, bearer(await issuer.sign({ sub: id })))).data!.user).toEqual({ dormantSince: null });
+  expect((await post(users.url, DORMANT, { id }, asRouter(await issuer.sign({ sub: id })))).data!.user).toEqual({ dormantSince: null });
 });
 
 // Ageing accounts takes rewriting their dates, which needs a database this test can reach.

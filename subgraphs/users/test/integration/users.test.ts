@@ -12,6 +12,8 @@ import { startUsersService } from '../../src/service';
 
 const SECRET = 'users-test-secret';
 const trusted = { 'x-router-secret': SECRET };
+/** What the router sends for a signed-in caller: the token and the router secret. */
+const asRouter = (token: string) => ({ ...trusted, ...bearer(token) });
 let issuer: TestIssuer;
 let users: RunningService;
 
@@ -54,11 +56,12 @@ describe('createProfile (internal, from auth)', () => {
     expect(retry.data!.createProfile.nickname).toBe('Dami');
   });
 
-  test('is refused to a signed-in user, even for their own id', async () => {
+  test('is refused to a signed-in user calling users directly, even for their own id', async () => {
     const id = uuidv7();
     const token = await issuer.sign({ sub: id });
     const response = await post(users.url, CREATE, { input: { id, nickname: 'Mallory', email: 'm@example.com' } }, bearer(token));
-    expect(response.errors![0].extensions!.code).toBe('FORBIDDEN');
+    expect(response.status).toBe(403);
+    expect(response.errors![0].extensions!.code).toBe('ROUTER_SECRET_REQUIRED');
   });
 });
 
@@ -87,7 +90,7 @@ describe('tokens', () => {
   test('an expired token → 401 UNAUTHENTICATED saying to refresh', async () => {
     const me = await createProfile('Expired');
     const token = await issuer.sign({ sub: me.id, expiresIn: Math.floor(Date.now() / 1000) - 60 });
-    const response = await post(users.url, '{ me { id } }', {}, bearer(token));
+    const response = await post(users.url, '{ me { id } }', {}, asRouter(token));
     expect(response.status).toBe(401);
     expect(response.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     expect(response.errors![0].message).toMatch(/expired.*refreshSession/);
@@ -95,7 +98,7 @@ describe('tokens', () => {
 
   test('a token from another issuer → 401', async () => {
     const token = await issuer.sign({ sub: uuidv7(), issuer: 'someone-else' });
-    const response = await post(users.url, '{ me { id } }', {}, bearer(token));
+    const response = await post(users.url, '{ me { id } }', {}, asRouter(token));
     expect(response.status).toBe(401);
   });
 });
@@ -117,7 +120,7 @@ describe('users (admin)', () => {
         users.url,
         'query($after: String, $search: String) { users(first: 10, after: $after, search: $search) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }',
         { after, search: `pg${tag}` },
-        bearer(adminToken),
+        asRouter(adminToken),
       );
       const connection = response.data!.users;
       expect(connection.totalCount).toBe(25);
@@ -132,22 +135,22 @@ describe('users (admin)', () => {
     const tag = randomUUID().slice(0, 8);
     const target = await createProfile('Findme', `find.${tag}@example.com`);
     await createProfile('Percent 100%');
-    const byEmail = await post(users.url, 'query($s: String) { users(search: $s) { edges { node { id } } } }', { s: `FIND.${tag}` }, bearer(adminToken));
+    const byEmail = await post(users.url, 'query($s: String) { users(search: $s) { edges { node { id } } } }', { s: `FIND.${tag}` }, asRouter(adminToken));
     expect(byEmail.data!.users.edges).toEqual([{ node: { id: target.id } }]);
-    const literal = await post(users.url, 'query { users(search: "%_%_%_%_%_%") { totalCount } }', {}, bearer(adminToken));
+    const literal = await post(users.url, 'query { users(search: "%_%_%_%_%_%") { totalCount } }', {}, asRouter(adminToken));
     expect(literal.data!.users.totalCount).toBe(0);
   });
 
   test('a cursor that is not one → BAD_USER_INPUT naming after; first over 100 → BAD_USER_INPUT', async () => {
-    const badCursor = await post(users.url, '{ users(after: "garbage") { totalCount } }', {}, bearer(adminToken));
+    const badCursor = await post(users.url, '{ users(after: "garbage") { totalCount } }', {}, asRouter(adminToken));
     expect(badCursor.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
-    const tooMany = await post(users.url, '{ users(first: 1000) { totalCount } }', {}, bearer(adminToken));
+    const tooMany = await post(users.url, '{ users(first: 1000) { totalCount } }', {}, asRouter(adminToken));
     expect(tooMany.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
   test('a signed-in non-admin gets FORBIDDEN from the subgraph itself', async () => {
     const token = await issuer.sign({ sub: uuidv7() });
-    const response = await post(users.url, '{ users { totalCount } }', {}, bearer(token));
+    const response = await post(users.url, '{ users { totalCount } }', {}, asRouter(token));
     expect(response.errors![0].extensions!.code).toBe('FORBIDDEN');
   });
 });
@@ -155,7 +158,7 @@ describe('users (admin)', () => {
 describe('updateProfile', () => {
   test('concurrent updates of different fields both land', async () => {
     const me = await createProfile('Racer');
-    const headers = bearer(await issuer.sign({ sub: me.id }));
+    const headers = asRouter(await issuer.sign({ sub: me.id }));
     const update = (input: Record<string, string>) =>
       post(users.url, 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }', { input }, headers);
     await Promise.all([update({ bio: 'fast' }), update({ locale: 'en' })]);
@@ -174,7 +177,7 @@ describe('updateProfile', () => {
       users.url,
       'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }',
       { input },
-      bearer(await issuer.sign({ sub: me.id })),
+      asRouter(await issuer.sign({ sub: me.id })),
     );
     expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
@@ -185,14 +188,14 @@ describe('setUserStatus', () => {
 
   test('an administrator cannot change their own status', async () => {
     const admin = await createProfile('Self Admin');
-    const headers = bearer(await issuer.sign({ sub: admin.id, scope: 'user admin' }));
+    const headers = asRouter(await issuer.sign({ sub: admin.id, scope: 'user admin' }));
     const response = await post(users.url, SET, { id: admin.id, status: 'SUSPENDED' }, headers);
     expect(response.errors![0].extensions!.code).toBe('FORBIDDEN');
   });
 
   test('a reason over 500 characters → BAD_USER_INPUT on reason, and nothing changes', async () => {
     const target = await createProfile('Reasoned');
-    const headers = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const headers = asRouter(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
     const response = await post(users.url, SET, { id: target.id, status: 'SUSPENDED', reason: 'r'.repeat(501) }, headers);
     expect(response.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'reason' });
     const after = await post(users.url, 'query($id: ID!) { user(id: $id) { status } }', { id: target.id }, trusted);
@@ -200,7 +203,7 @@ describe('setUserStatus', () => {
   });
 
   test('an id that is not a UUID → NOT_FOUND, not a database error', async () => {
-    const headers = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const headers = asRouter(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
     const response = await post(users.url, SET, { id: 'nope', status: 'ACTIVE' }, headers);
     expect(response.errors![0].extensions!.code).toBe('NOT_FOUND');
   });
@@ -215,10 +218,10 @@ describe('usersByNickname (signed in)', () => {
     const boram = await createProfile(`bora${tag}A`);
     await createProfile(`Xbora${tag}`);
     const suspended = await createProfile(`Bora${tag}z`);
-    const admin = bearer(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
+    const admin = asRouter(await issuer.sign({ sub: uuidv7(), scope: 'user admin' }));
     const setStatus = await post(users.url, 'mutation($id: ID!) { setUserStatus(userId: $id, status: SUSPENDED) { status } }', { id: suspended.id }, admin);
     expect(setStatus.data!.setUserStatus.status).toBe('SUSPENDED');
-    const viewer = bearer(await issuer.sign({ sub: uuidv7() }));
+    const viewer = asRouter(await issuer.sign({ sub: uuidv7() }));
     const found = await post(users.url, FIND, { n: ` bora${tag} ` }, viewer);
     expect(found.data!.usersByNickname.map((user: { id: string }) => user.id)).toEqual([boram.id, bora.id]);
     const literal = await post(users.url, FIND, { n: '%' }, viewer);
@@ -226,7 +229,7 @@ describe('usersByNickname (signed in)', () => {
   });
 
   test('bad input is named; signed-out callers are refused', async () => {
-    const viewer = bearer(await issuer.sign({ sub: uuidv7() }));
+    const viewer = asRouter(await issuer.sign({ sub: uuidv7() }));
     const empty = await post(users.url, FIND, { n: '  ' }, viewer);
     expect(empty.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'nickname' });
     const tooMany = await post(users.url, FIND, { n: 'a', first: 50 }, viewer);
