@@ -34,6 +34,7 @@ import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
 import { serveWebApp } from './webApp';
+import { forwardPaymentWebhooks } from './webhookForward';
 
 export interface RouterDeps {
   config: RouterConfig;
@@ -162,6 +163,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() })),
       readinessRoute(() => readiness),
       ...(config.metricsPort === undefined ? [metrics.route()] : []),
+      forwardPaymentWebhooks({ gateway, subgraphUrl, timeoutMs: timeoutOf('store'), logger }),
     ],
   });
   subscriptions = createSubscriptionServer({

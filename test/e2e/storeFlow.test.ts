@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ExecutionResult } from 'graphql-ws';
+import { SANDBOX_CARDS, signWebhook } from '../../subgraphs/store/src/payments';
 import { post, type GraphQLResponse } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { signUp, signUpAdmin, type SignedIn } from '../support/users';
@@ -9,8 +10,9 @@ let stack: Stack;
 let buyer: SignedIn;
 let admin: SignedIn;
 const clients: Client[] = [];
+const WEBHOOK_SECRET = 'e2e-payment-webhook-secret';
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET });
   buyer = await signUp(stack, { nickname: 'Buyer Kim' });
   admin = await signUpAdmin(stack);
 });
@@ -120,4 +122,51 @@ test('permissions through the router: anonymous, another buyer, and admin-only f
   clients.push(stolen);
   const refused = await within(stolen.iterate({ query: ORDER_STATUS, variables: { id: orderId } }).next());
   expect(refused.value).toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })] });
+});
+
+describe('the payment provider reaches the store through the router', () => {
+  const deliver = async (routerUrl: string, body: string, headers: Record<string, string> = signWebhook(body, WEBHOOK_SECRET)) => {
+    const response = await fetch(routerUrl.replace(/\/graphql$/, '/webhooks/payments'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+
+  test('a signed notification settles a payment whose answer was lost; unsigned or oversized ones are refused', async () => {
+    const productId = await createProduct('Omija Tea', 9000, 3);
+    const placed = await gql(
+      'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id total { amount } } }',
+      { input: { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() } },
+      buyer,
+    );
+    const order = placed.data!.placeOrder;
+    const lost = await gql(
+      'mutation($input: PayOrderInput!) { payOrder(input: $input) { status } }',
+      { input: { orderId: order.id, paymentKey: SANDBOX_CARDS.timeout, amount: order.total.amount } },
+      buyer,
+    );
+    expect(lost.errors![0].extensions!.code).toBe('SERVICE_UNAVAILABLE');
+
+    const body = JSON.stringify({ eventType: 'PAYMENT_STATUS_CHANGED', data: { orderId: order.id, paymentKey: SANDBOX_CARDS.timeout, status: 'DONE' } });
+    expect((await deliver(stack.routerUrl, body, {})).status).toBe(401);
+    expect(await deliver(stack.routerUrl, body)).toEqual({ status: 200, body: { received: true, orderStatus: 'PAID' } });
+    expect(await deliver(stack.routerUrl, body)).toEqual({ status: 200, body: { received: true, duplicate: true } });
+    const paid = await gql('query($id: ID!) { order(id: $id) { status payment { status } } }', { id: order.id }, buyer);
+    expect(paid.data!.order).toEqual({ status: 'PAID', payment: { status: 'APPROVED' } });
+
+    const oversized = JSON.stringify({ eventType: 'PAYMENT_STATUS_CHANGED', padding: 'x'.repeat(128 * 1024) });
+    const refused = await deliver(stack.routerUrl, oversized);
+    expect(refused.status).toBe(413);
+    expect(refused.body.errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  test('a store that cannot be reached → 503, which the provider retries', async () => {
+    const cut = await stack.startRouter({ STORE_URL: 'http://127.0.0.1:9/graphql' });
+    const body = JSON.stringify({ eventType: 'PAYMENT_STATUS_CHANGED', data: {} });
+    const response = await deliver(cut.url, body);
+    expect(response.status).toBe(503);
+    expect(response.body.errors[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' }, message: expect.stringMatching(/store is not reachable/) });
+  });
 });

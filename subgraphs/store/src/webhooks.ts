@@ -29,7 +29,8 @@ function parse(body: string): PaymentStatusNotification {
 }
 
 /**
- * POST /webhooks/payments: the provider's asynchronous notifications. The signature (HMAC with the
+ * POST /webhooks/payments: the provider's asynchronous notifications, passed on by the router
+ * (gateway/src/webhookForward.ts) with their body and signature headers unchanged. The signature (HMAC with the
  * webhook secret, over the body and a transmission time within 5 minutes) is checked first; an
  * unsigned, tampered or stale notification is refused with 401 and changes nothing. A notification
  * is applied once: its digest is stored in the same transaction as the change it causes, so a
