@@ -60,7 +60,8 @@ export interface SubgraphServer {
  * send with its defaults (depth 12, 15 aliases, cost 10000, bodies of 256 KiB), so they never refuse
  * the router: a subgraph fetch is a part of the client's operation, one level deeper at most
  * (`_entities`); its aliases are the client's plus the few the planner adds; and a user in 100
- * rooms of 100 members is 10000 User representations in one fetch of about 650 KB.
+ * rooms of 100 members is 10000 User representations in one fetch of about 650 KB, which with the
+ * client's own variables (at most the router's 256 KiB) fits the body bound twice over.
  */
 export const SUBGRAPH_LIMITS = {
   maxDepth: 32,
@@ -126,7 +127,7 @@ function limitEntityRepresentations(schema: GraphQLSchema): void {
 
 const ROUTER_ONLY_CODE = 'ROUTER_SECRET_REQUIRED';
 const ROUTER_ONLY_MESSAGE =
-  "This service answers GraphQL only to the DoranDoran router. Query the router at its /graphql instead (http://localhost:8080/graphql when run locally).";
+  'This service answers GraphQL only to the DoranDoran router. Query the router at its /graphql instead (http://localhost:8080/graphql when run locally).';
 
 const hasRouterSecret = (given: unknown, routerSecret: string) => typeof given === 'string' && secretsEqual(given, routerSecret);
 
