@@ -228,11 +228,16 @@ sharedInfra('two chat instances and two routers on one PostgreSQL and Redis', ()
 
 // Last: it stops the stack's chat subgraph.
 describe('when chat goes away', () => {
-  test('a live subscription ends with SERVICE_UNAVAILABLE instead of hanging; sending says chat is down', async () => {
+  test('a live subscription is told at once (socket closed 1012, which clients retry, then fetch what they missed); one made while chat stays down ends with SERVICE_UNAVAILABLE instead of hanging; sending says chat is down', async () => {
     const roomId = await createRoom(alice, 'DIRECT', [bob]);
-    const { events, first } = await subscribe(bob, roomId);
+    const { first } = await subscribe(bob, roomId);
     await stack.stopService('chat');
-    const ended = (await within(first, 30_000)).value as MessageEvent;
+    await expect(within(first, 10_000)).rejects.toMatchObject({ code: 1012, reason: expect.stringMatching(/fetch what you missed/) });
+
+    const again = wsClient(stack.routerUrl, bob.headers);
+    clients.push(again);
+    const events = again.iterate({ query: MESSAGE_ADDED, variables: { roomId } });
+    const ended = (await within(events.next(), 30_000)).value as MessageEvent;
     expect(ended.errors![0].extensions!.code).toBe('SERVICE_UNAVAILABLE');
     expect((await events.next()).done).toBe(true);
     expect(await routerStats()).toMatchObject({ upstreamSubscriptions: 0 });

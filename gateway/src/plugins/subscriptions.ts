@@ -35,6 +35,9 @@ const CHECK_UNAVAILABLE = 'Try again later: your token cannot be checked right n
 const TOO_MANY_REQUESTS = 4429;
 /** graphql-ws's own close code for a message that breaks the protocol. */
 const BAD_REQUEST = 4400;
+/** Closes a client's socket whose upstream feed was interrupted: retryable, unlike an error. */
+const SERVICE_RESTART = 1012;
+const SUBGRAPH_RESTARTED = 'A subgraph restarted and events may have been missed; reconnect and fetch what you missed';
 /** A socket that has not sent connection_init by then is closed with 4408. */
 const CONNECTION_INIT_TIMEOUT_MS = 3000;
 
@@ -126,6 +129,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     let client = connection.upstreams.get(name);
     if (client) return client;
     const subgraph = planner!.subgraphs.find((s) => s.name === name)!;
+    let wasConnected = false;
     client = createClient({
       url: wsUrl(options.subgraphUrl(name, subgraph.url)),
       webSocketImpl: WebSocket,
@@ -137,12 +141,34 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       lazy: true,
       lazyCloseTimeout: 0,
       retryAttempts: 3,
-      // A refused token (4403) will be refused again; anything else may be a subgraph restart.
-      shouldRetry: (event) => !(event as { code?: number }).code || (event as { code: number }).code !== 4403,
+      // A refused token (4403) will be refused again; anything else may be a subgraph starting. A
+      // feed that was connected is not resumed: its client is told instead (interrupted, below).
+      shouldRetry: (event) => !wasConnected && (event as { code?: number }).code !== 4403,
+      on: {
+        // Connected only on a retry: the subscriptions waited on a subgraph that was down, and
+        // events sent once it was back but before this moment reached nobody.
+        connected: (_socket, _payload, wasRetry) => (wasRetry ? interrupted(connection) : void (wasConnected = true)),
+        closed: (event) => {
+          const code = (event as { code?: number }).code;
+          if (wasConnected && code !== 1000 && code !== 4403) interrupted(connection);
+        },
+      },
     });
     connection.upstreams.set(name, client);
     return client;
   };
+
+  /**
+   * An upstream feed that was not continuous — it dropped after connecting (a subgraph restart),
+   * or it connected only after retries — lost the events sent meanwhile, and resubscribing
+   * quietly would hide that. So the client's socket is closed with 1012 (service restart), which
+   * graphql-ws clients retry: they resubscribe and, knowing they were cut off, fetch what they
+   * missed (the web app does). An upstream that never connects ends its subscriptions with
+   * SERVICE_UNAVAILABLE after its retries.
+   */
+  function interrupted(connection: Connection) {
+    if (connection.socket.readyState === WebSocket.OPEN) connection.socket.close(SERVICE_RESTART, SUBGRAPH_RESTARTED);
+  }
 
   /** Counts the subscriptions open on subgraphs, from subscribe to complete. */
   const counted = (client: Client): Pick<Client, 'iterate'> => ({
