@@ -57,6 +57,22 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
   }
 
   /**
+   * A subgraph that answered with a non-2xx status: its own coded error (a token it found revoked,
+   * a revocation list it could not read) reaches the client as it said it, naming the subgraph;
+   * a bare 502/503/504 is SERVICE_UNAVAILABLE. Nothing of the subgraph's address or raw body is
+   * passed on (the gateway's default puts both in the error).
+   */
+  override async errorFromResponse(response: Awaited<ReturnType<Fetcher>>): Promise<GraphQLError> {
+    const body = await response.json().catch(() => undefined);
+    const coded = codedError(body);
+    if (coded && coded.code !== 'INTERNAL_SERVER_ERROR') return new GraphQLError(coded.message, { extensions: { code: coded.code, subgraph: this.name } });
+    if ([502, 503, 504].includes(response.status)) {
+      return new GraphQLError(`The ${this.name} service is unavailable (HTTP ${response.status}); try again shortly.`, { extensions: { code: 'SERVICE_UNAVAILABLE', subgraph: this.name } });
+    }
+    return new GraphQLError(`The ${this.name} service failed with HTTP ${response.status}.`);
+  }
+
+  /**
    * No response at all (refused, reset, timed out, breaker open) means the subgraph is down or
    * overloaded: the client gets SERVICE_UNAVAILABLE naming it, not an internal error with the
    * subgraph's address.
@@ -70,6 +86,13 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
     unavailable.extensions.subgraph = this.name;
     throw unavailable;
   }
+}
+
+/** The first error of a GraphQL response body, when it carries a code. */
+function codedError(body: unknown): { message: string; code: string } | undefined {
+  const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] } | null)?.errors?.[0];
+  const code = first?.extensions?.code;
+  return typeof first?.message === 'string' && typeof code === 'string' ? { message: first.message, code } : undefined;
 }
 
 /** The response names of an operation's root fields (the subgraph fetch's own text). */
