@@ -37,8 +37,9 @@ async function writeWebBuild(): Promise<string> {
 
 /** The mutation's result, or a failed setup naming its errors. */
 function data(response: Awaited<ReturnType<typeof post>>, field: string): Record<string, any> {
-  if (!response.data?.[field]) throw new Error(`${field} failed: ${JSON.stringify(response.errors)}`);
-  return response.data[field];
+  const value = (response.data as Record<string, any> | null | undefined)?.[field];
+  if (!value) throw new Error(`${field} failed: ${JSON.stringify(response.errors)}`);
+  return value;
 }
 
 /** An administrator with a room (and a message in it), a product and an order: what the cases' arguments point at. */
