@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
 import type { CommonConfig } from './config';
-import type { RevocationStore } from './revocations';
+import { isRevocationCheckUnavailable, RevocationCheckUnavailableError, type RevocationStore } from './revocations';
 import { forbidden, unauthenticated } from './errors';
 
 /** Who is calling, as proven by a verified access token. */
@@ -17,7 +17,11 @@ export interface Viewer {
 }
 
 export interface TokenVerifier {
-  /** Anonymous (null) without a header; throws UNAUTHENTICATED (HTTP 401) for a bad, expired or revoked token. */
+  /**
+   * Anonymous (null) without a header; throws UNAUTHENTICATED (HTTP 401) for a bad, expired or revoked token,
+   * and SERVICE_UNAVAILABLE (HTTP 503) when it cannot be checked: keys or revocation list unreachable
+   * (RevocationCheckUnavailableError for the latter).
+   */
   verify(authorization: string | undefined | null): Promise<Viewer | null>;
 }
 
@@ -47,6 +51,16 @@ const KEY_FETCH_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
 
 export function unauthenticatedHttp(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/** Fails closed: a list that cannot be read refuses the token for now (503), never lets it through, never a 500. */
+async function isRevoked(revocations: RevocationStore, viewer: Viewer): Promise<boolean> {
+  try {
+    return await revocations.isRevoked(viewer);
+  } catch (error) {
+    if (isRevocationCheckUnavailable(error)) throw error;
+    throw new RevocationCheckUnavailableError(`revocation check failed: ${(error as Error).message}`);
+  }
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
@@ -82,7 +96,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         expiresAt: payload.exp!,
         authorization: authorization.trim(),
       };
-      if (await options.revocations.isRevoked(viewer)) {
+      if (await isRevoked(options.revocations, viewer)) {
         throw unauthenticatedHttp('The access token has been revoked (signed out or account suspended). Sign in again.');
       }
       return viewer;

@@ -22,6 +22,7 @@ import { createMailer, type Mailer } from './mailer';
 import { migrations } from './migrations';
 import { grantAdmin, type GrantAdminResult } from './roles';
 import { accountEventHandlers } from './accountEvents';
+import { startRevocationRefill } from './revocationRefill';
 import { createAuthServer, createAuthServices } from './server';
 import { ensureServiceAccount } from './serviceAccount';
 import { loadSigningKeys } from './signingKeys';
@@ -88,6 +89,9 @@ export async function startAuthService(config: AuthConfig, deps: AuthDeps): Prom
       handlers: accountEventHandlers({ sessions: auth.sessions, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
     });
     opened.push(() => events.close());
+    // Writes the shared revocation list back from this database whenever Redis has lost it.
+    const refill = await startRevocationRefill({ em, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, logger });
+    opened.push(() => refill.close());
     const server = await createAuthServer({
       config,
       em,

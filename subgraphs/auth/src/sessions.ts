@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { forbidden, unauthenticated, type EventRecorder, type Logger, type RevocationStore } from '@dorandoran/service-kit';
 import type { Account } from './entities/Account.entity';
 import { RefreshToken } from './entities/RefreshToken.entity';
+import { RevokedSession } from './entities/RevokedSession.entity';
 import { Session } from './entities/Session.entity';
 import type { AuthPayloadParent } from './resolvers/mappers';
 import { hashRefreshToken, newRefreshToken, type AccessTokenIssuer } from './tokens';
@@ -20,7 +21,11 @@ export interface Sessions {
   start(em: EntityManager, account: Account, via: 'PASSWORD' | 'SIGN_UP'): Promise<AuthPayloadParent>;
   /** Trades a refresh token for a new pair; a token presented twice ends its session. */
   refresh(em: EntityManager, refreshToken: string): Promise<AuthPayloadParent>;
-  /** Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from now on. */
+  /**
+   * Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from
+   * now on: recorded in revoked_sessions, then in the shared list (a Redis that cannot take it now
+   * gets it from the refill, and refuses every token meanwhile).
+   */
   end(em: EntityManager, sessionIds: string[]): Promise<void>;
   /** Ends every session of the account, except one when given. */
   endAll(em: EntityManager, accountId: string, except?: string): Promise<void>;
@@ -30,6 +35,7 @@ const invalidRefreshToken = () => unauthenticated('The refresh token is not vali
 
 export function createSessions(options: SessionOptions): Sessions {
   const refreshTtlMs = options.refreshTokenTtlSeconds * 1000;
+  const accessTtlMs = options.accessTokenTtlSeconds * 1000;
 
   async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<AuthPayloadParent> {
     const { token, hash } = newRefreshToken();
@@ -88,8 +94,17 @@ export function createSessions(options: SessionOptions): Sessions {
 
     async end(em, sessionIds) {
       if (sessionIds.length === 0) return;
-      await em.nativeDelete(Session, { id: { $in: sessionIds } });
-      await Promise.all(sessionIds.map((id) => options.revocations.revokeSession(id, options.accessTokenTtlSeconds)));
+      const now = new Date();
+      await em.transactional(async (tx) => {
+        await tx.nativeDelete(Session, { id: { $in: sessionIds } });
+        await tx.upsertMany(RevokedSession, sessionIds.map((id) => new RevokedSession(id, new Date(now.getTime() + accessTtlMs))));
+        await tx.nativeDelete(RevokedSession, { expiresAt: { $lte: now } });
+      });
+      try {
+        await Promise.all(sessionIds.map((id) => options.revocations.revokeSession(id, options.accessTokenTtlSeconds)));
+      } catch (error) {
+        options.logger.warn({ err: (error as Error).message, sessionIds }, 'revocation list unreachable; the refill will write these sessions');
+      }
     },
 
     async endAll(em, accountId, except) {

@@ -70,6 +70,8 @@ export interface HarnessOptions {
   embeddedDataDir?: string;
   /** Where mail goes instead of `mail`: this mailer, or the one MAIL_TRANSPORT picks. */
   mailer?: Mailer | 'from config';
+  /** The revocation list auth and users share. @default an in-process one */
+  revocations?: RevocationStore;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function startAuthHarness(options: HarnessOptions = {}): Promise<Au
   const dataDir = options.embeddedDataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'auth-test-')));
   const secret = randomBytes(16).toString('hex');
   const logger = createLogger('auth-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const revocations = createMemoryRevocationStore();
+  const revocations = options.revocations ?? createMemoryRevocationStore();
   const events = createEventTransport(undefined, logger);
   const applied = new Set<string>();
   // Notes which events auth's consumer has applied and committed, so tests can wait for them.
