@@ -130,7 +130,6 @@ const unavailable = { verdict: 'SERVICE_UNAVAILABLE', status: 503, unavailable: 
     server.pause();
     try {
       const during = await outcome(verifier, token);
-      console.log(`stalled Redis: the verifier answered ${during.verdict} after ${during.ms} ms`);
       expect(during).toMatchObject(unavailable);
       expect(during.ms).toBeLessThan(1000);
       expect(await verifier.verify(undefined)).toBeNull();
