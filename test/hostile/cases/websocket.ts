@@ -43,6 +43,7 @@ export const websocketCases: WsCase[] = [
   { name: 'a 1 MB frame before connection_init', run: sendRaw(() => ['x'.repeat(1024 * 1024)], false), close: 1009 },
   {
     name: `${SUBSCRIBES} subscribes on one socket`,
+    messages: SUBSCRIBES,
     run: async (socket, f) => {
       await socket.init({ authorization: f.admin.headers.authorization });
       for (let i = 0; i < SUBSCRIBES; i++) socket.send({ type: 'subscribe', id: `s${i}`, payload: onRoom(f) });
