@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from './logger';
-import { connectRedis } from './redis';
+import { connectRedis, connectRequestRedis } from './redis';
 
 /**
  * Topic-based publish/subscribe for GraphQL subscriptions. With Redis every instance of every
@@ -104,7 +104,9 @@ export function createMemoryPubSub(): PubSub & { readonly topicCount: number } {
 
 /** One Redis connection publishes, one subscribes to each topic this process listens to. */
 export function createRedisPubSub(url: string, logger: Logger, prefix = 'dorandoran:pubsub:'): PubSub {
-  const publisher: Redis = connectRedis(url, logger);
+  // Publishing happens inside a request (after its commit): a stalled Redis may cost it the
+  // command timeout and the live delivery, which callers log, never the request itself.
+  const publisher: Redis = connectRequestRedis(url, logger);
   const subscriber: Redis = connectRedis(url, logger);
   const topics = new Topics();
   subscriber.on('message', (channel: string, message: string) => {
