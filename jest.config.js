@@ -12,7 +12,8 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/{packages,subgraphs,gateway,rover,test,web}/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
-  testTimeout: 60000,
+  // Starting a whole stack on embedded PGlite took up to 65 s beside the fault suite's six service processes on 2 cores.
+  testTimeout: 120000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };
