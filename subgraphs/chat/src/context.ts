@@ -30,10 +30,11 @@ export function createContext(em: EntityManager, chat: ChatServices, identity: R
 /**
  * A subscription's context lives as long as the subscription: each event gets a fresh em and
  * loaders, so nothing read for one event (a room's unreadCount, say) is served stale to the next.
+ * `member` is what the event's source knows of the viewer's membership of the room; undefined
+ * leaves it to the rules' query.
  */
-export function renewForEvent(context: Context, roomId: string): void {
+export function renewForEvent(context: Context, roomId: string, member?: boolean): void {
   context.em = context.em.fork();
   context.loaders = createLoaders(context.em, context.viewer);
-  // Events reach only members (leaving ends the subscription), so the rules need no query per event.
-  context.loaders.isMember.prime(roomId, true);
+  if (member !== undefined) context.loaders.isMember.prime(roomId, member);
 }

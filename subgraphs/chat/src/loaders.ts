@@ -22,6 +22,8 @@ export interface Loaders {
   isMember: DataLoader<string, boolean>;
   /** Messages others sent after the viewer's read mark. */
   unreadCountByRoomId: DataLoader<string, number>;
+  /** Current members other than the sender whose read mark is before the message. */
+  unreadCountByMessageId: DataLoader<string, number>;
   /** Up to `last + 1` messages, newest first (the extra one tells whether there are more). */
   messagePage: DataLoader<MessagePageKey, Message[], string>;
 }
@@ -94,6 +96,19 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
           [viewerId, uuidArray(ids), viewerId],
         );
         return new Map(rows.map((row) => [row.room_id, row.unread]));
+      }, 0),
+    ),
+
+    unreadCountByMessageId: new DataLoader(
+      batch(async (ids) => {
+        const rows: { id: string; unread: number }[] = await em.execute(
+          `select m.id, count(cm.id)::int as unread from chat_messages m
+           left join chat_members cm on cm.room_id = m.room_id and cm.left_at is null and cm.user_id <> m.sender_id and cm.last_read_seq < m.seq
+           where m.id = any(?::uuid[])
+           group by m.id`,
+          [uuidArray(ids)],
+        );
+        return new Map(rows.map((row) => [row.id, row.unread]));
       }, 0),
     ),
 

@@ -6,6 +6,7 @@ import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
 import { Message } from './entities/Message.entity';
 import type { ChatServices } from './context';
+import type { MemberRead, RoomFeed } from './roomFeed';
 
 export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -60,13 +61,23 @@ export async function sendMessage(
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
     return em.fork().findOneOrFail(Message, key);
   }
-  await feed.messageAdded(message);
+  await feed.messageSent(message, await memberReads(em, input.roomId));
   return message;
 }
 
-/** Moves the member's read mark up to the message; an older message than the mark changes nothing. */
-export async function markRoomRead(em: EntityManager, userId: string, roomId: string, messageId: string): Promise<void> {
+/** The room's current members and their read marks, as committed. */
+export async function memberReads(em: EntityManager, roomId: string): Promise<MemberRead[]> {
+  const members = await em.fork().find(ChatMember, { room: roomId, leftAt: null }, { fields: ['userId', 'lastReadSeq'] });
+  return members.map(({ userId, lastReadSeq }) => ({ userId, lastReadSeq }));
+}
+
+/**
+ * Moves the member's read mark up to the message; an older message than the mark changes nothing.
+ * A mark that moved is told to every member (the reader's other devices, and senders' unread numbers).
+ */
+export async function markRoomRead(em: EntityManager, feed: RoomFeed, userId: string, roomId: string, messageId: string): Promise<void> {
   const message = isUuid(messageId) ? await em.findOne(Message, { id: messageId, room: roomId }) : null;
   if (!message) throw notFound('Message', messageId);
-  await em.nativeUpdate(ChatMember, { room: roomId, userId, leftAt: null, lastReadSeq: { $lt: message.seq } }, { lastReadSeq: message.seq });
+  const moved = await em.nativeUpdate(ChatMember, { room: roomId, userId, leftAt: null, lastReadSeq: { $lt: message.seq } }, { lastReadSeq: message.seq });
+  if (moved) await feed.read(roomId, userId, message.id, (await memberReads(em, roomId)).map((member) => member.userId));
 }

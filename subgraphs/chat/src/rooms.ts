@@ -18,11 +18,23 @@ export const MAX_TITLE_LENGTH = 100;
  * concurrently, returns the pair's room. New members are checked with users first; nothing is
  * written when one is unknown or not active, or when users cannot answer.
  */
-export async function createChatRoom(em: EntityManager, users: UsersClient, creatorId: string, input: CreateChatRoomInput): Promise<ChatRoom> {
+export async function createChatRoom(
+  em: EntityManager,
+  { users, feed }: { users: UsersClient; feed: RoomFeed },
+  creatorId: string,
+  input: CreateChatRoomInput,
+): Promise<ChatRoom> {
   const others = otherMembers(creatorId, input.memberIds);
-  return input.kind === 'DIRECT'
-    ? openDirectRoom(em, users, creatorId, others, input.title)
-    : createGroupRoom(em, users, creatorId, others, input.title);
+  const { room, joined } =
+    input.kind === 'DIRECT' ? await openDirectRoom(em, users, creatorId, others, input.title) : await createGroupRoom(em, users, creatorId, others, input.title);
+  if (joined.length) await feed.joined(room.id, joined);
+  return room;
+}
+
+/** A room and who is in it now who was not before (everyone for a new room, nobody for one that was open). */
+interface Opened {
+  room: ChatRoom;
+  joined: string[];
 }
 
 function otherMembers(creatorId: string, memberIds: readonly string[]): string[] {
@@ -31,7 +43,7 @@ function otherMembers(creatorId: string, memberIds: readonly string[]): string[]
   return [...new Set(memberIds.map((id) => id.toLowerCase()))].filter((id) => id !== creatorId.toLowerCase());
 }
 
-async function openDirectRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null) {
+async function openDirectRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null): Promise<Opened> {
   if (others.length !== 1) {
     throw badUserInput('memberIds', `A DIRECT room is for you and exactly one other person; memberIds names ${others.length} others.`);
   }
@@ -49,7 +61,7 @@ async function openDirectRoom(em: EntityManager, users: UsersClient, creatorId: 
   }
 }
 
-async function createGroupRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null) {
+async function createGroupRoom(em: EntityManager, users: UsersClient, creatorId: string, others: string[], title?: string | null): Promise<Opened> {
   const cleanTitle = title?.trim() ?? '';
   const length = [...cleanTitle].length;
   if (length < 1 || length > MAX_TITLE_LENGTH) {
@@ -74,25 +86,29 @@ async function requireActiveUsers(users: UsersClient, ids: string[]): Promise<vo
   }
 }
 
-function insertRoom(em: EntityManager, room: ChatRoom, fields: Partial<Pick<ChatRoom, 'title' | 'directKey'>>, others: string[]): Promise<ChatRoom> {
+async function insertRoom(em: EntityManager, room: ChatRoom, fields: Partial<Pick<ChatRoom, 'title' | 'directKey'>>, others: string[]): Promise<Opened> {
   Object.assign(room, fields);
-  return em.transactional(async (tx) => {
+  const members = [room.createdBy, ...others];
+  await em.transactional(async (tx) => {
     tx.persist(room);
-    for (const userId of [room.createdBy, ...others]) tx.persist(new ChatMember(room, userId));
-    return room;
+    for (const userId of members) tx.persist(new ChatMember(room, userId));
   });
+  return { room, joined: members };
 }
 
 /** The one who left a DIRECT room comes back to it with history and read mark; nobody else is re-added. */
-async function reopen(em: EntityManager, room: ChatRoom, userId: string): Promise<ChatRoom> {
-  await em.nativeUpdate(ChatMember, { room, userId, leftAt: { $ne: null } }, { leftAt: null });
-  return room;
+async function reopen(em: EntityManager, room: ChatRoom, userId: string): Promise<Opened> {
+  const back = await em.nativeUpdate(ChatMember, { room, userId, leftAt: { $ne: null } }, { leftAt: null });
+  return { room, joined: back ? [userId] : [] };
 }
+
+const currentMemberIds = async (em: EntityManager, roomId: string) =>
+  (await em.fork().find(ChatMember, { room: roomId, leftAt: null }, { fields: ['userId'] })).map((member) => member.userId);
 
 /** Ends the membership (the messages stay) and ends the member's live subscriptions to the room. */
 export async function leaveChatRoom(em: EntityManager, feed: RoomFeed, roomId: string, userId: string): Promise<void> {
   const left = await em.nativeUpdate(ChatMember, { room: roomId, userId, leftAt: null }, { leftAt: new Date() });
-  if (left) await feed.memberLeft(roomId, userId);
+  if (left) await feed.memberLeft(roomId, userId, await currentMemberIds(em, roomId));
 }
 
 /**
@@ -103,7 +119,7 @@ export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userI
   const memberships = await em.find(ChatMember, { userId, leftAt: null }, { fields: ['room'] });
   if (memberships.length === 0) return;
   await em.nativeUpdate(ChatMember, { userId, leftAt: null }, { leftAt: new Date() });
-  for (const membership of memberships) await feed.memberLeft(membership.room.id, userId);
+  for (const membership of memberships) await feed.memberLeft(membership.room.id, userId, await currentMemberIds(em, membership.room.id));
 }
 
 /**

@@ -70,6 +70,31 @@ export type ChatRoomEdge = {
   node: ChatRoom;
 };
 
+/** A change to one of the caller's rooms, with the room as it is now. */
+export type ChatRoomEvent = {
+  __typename?: 'ChatRoomEvent';
+  /** What happened. */
+  kind: ChatRoomEventKind;
+  /** The new message (MESSAGE) or the newest message read (READ); null for JOINED and LEFT. */
+  message?: Maybe<Message>;
+  /** The room, read when the event is delivered (its unreadCount is the caller's). */
+  room: ChatRoom;
+};
+
+/** What happened to one of the caller's rooms. */
+export type ChatRoomEventKind =
+  /** A room was created with the caller, or the caller joined one (reopened a DIRECT room they had left). */
+  | 'JOINED'
+  /**
+   * A member left the room. When it was the caller, this is the room's last event for them and
+   * `room` is as it was when they left.
+   */
+  | 'LEFT'
+  /** A message was sent to the room; `message` is it. */
+  | 'MESSAGE'
+  /** Someone (another member, or the caller on another device) read the room up to `message`. */
+  | 'READ';
+
 /** What kind of room: a conversation of two, or a titled group. */
 export type ChatRoomKind =
   /** Exactly two people; one room per pair. */
@@ -100,6 +125,8 @@ export type Message = {
   sender: User;
   /** The text, trimmed. */
   text: Scalars['String']['output'];
+  /** How many current members other than the sender have not read it yet (KakaoTalk's number). */
+  unreadCount: Scalars['Int']['output'];
 };
 
 /** A page of messages, oldest to newest. */
@@ -213,6 +240,12 @@ export type SendMessageInput = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /**
+   * The caller's room list as it changes, from now on: rooms created with the caller or joined by
+   * them, new messages in any of their rooms (the room carries the caller's unreadCount), reads (on
+   * the caller's other devices or by other members) and members leaving. One per signed-in client.
+   */
+  chatRoomEvents: ChatRoomEvent;
   /** Each message sent to the room from now on. Members only; ends when the caller leaves the room. */
   messageAdded: Message;
 };
@@ -323,6 +356,8 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ChatRoomConnection: ResolverTypeWrapper<ChatRoomConnectionParentModel>;
   ChatRoomEdge: ResolverTypeWrapper<Omit<ChatRoomEdge, 'node'> & { node: ResolversTypes['ChatRoom'] }>;
+  ChatRoomEvent: ResolverTypeWrapper<Omit<ChatRoomEvent, 'message' | 'room'> & { message?: Maybe<ResolversTypes['Message']>, room: ResolversTypes['ChatRoom'] }>;
+  ChatRoomEventKind: ChatRoomEventKind;
   ChatRoomKind: ChatRoomKind;
   CreateChatRoomInput: CreateChatRoomInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -346,6 +381,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   ChatRoomConnection: ChatRoomConnectionParentModel;
   ChatRoomEdge: Omit<ChatRoomEdge, 'node'> & { node: ResolversParentTypes['ChatRoom'] };
+  ChatRoomEvent: Omit<ChatRoomEvent, 'message' | 'room'> & { message?: Maybe<ResolversParentTypes['Message']>, room: ResolversParentTypes['ChatRoom'] };
   CreateChatRoomInput: CreateChatRoomInput;
   DateTime: Scalars['DateTime']['output'];
   Message: MessageParentModel;
@@ -385,6 +421,13 @@ export type ChatRoomEdgeResolvers<ContextType = Context, ParentType extends Reso
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type ChatRoomEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ChatRoomEvent'] = ResolversParentTypes['ChatRoomEvent']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['ChatRoomEventKind'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  room?: Resolver<ResolversTypes['ChatRoom'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -396,6 +439,7 @@ export type MessageResolvers<ContextType = Context, ParentType extends Resolvers
   room?: Resolver<ResolversTypes['ChatRoom'], ParentType, ContextType>;
   sender?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -433,6 +477,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  chatRoomEvents?: SubscriptionResolver<ResolversTypes['ChatRoomEvent'], "chatRoomEvents", ParentType, ContextType>;
   messageAdded?: SubscriptionResolver<ResolversTypes['Message'], "messageAdded", ParentType, ContextType, RequireFields<SubscriptionMessageAddedArgs, 'roomId'>>;
 }>;
 
@@ -447,6 +492,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ChatRoom?: ChatRoomResolvers<ContextType>;
   ChatRoomConnection?: ChatRoomConnectionResolvers<ContextType>;
   ChatRoomEdge?: ChatRoomEdgeResolvers<ContextType>;
+  ChatRoomEvent?: ChatRoomEventResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;

@@ -23,6 +23,7 @@ export const permissions = shield(
     Subscription: {
       '*': deny,
       messageAdded: canUseRoom((args) => args.roomId),
+      chatRoomEvents: isAuthenticated,
     },
     ChatRoom: isRoomMember,
     Message: isMessageRoomMember,

@@ -4,12 +4,12 @@ import { markRoomRead, sendMessage } from '../messages';
 import { createChatRoom, leaveChatRoom } from '../rooms';
 
 export const Mutation: MutationResolvers = {
-  createChatRoom: (_parent, { input }, { em, viewer, chat }) => createChatRoom(em, chat.users, viewer!.userId, input),
+  createChatRoom: (_parent, { input }, { em, viewer, chat }) => createChatRoom(em, chat, viewer!.userId, input),
 
   sendMessage: (_parent, { input }, { em, viewer, chat }) => sendMessage(em, chat, viewer!.userId, input),
 
-  async markRoomRead(_parent, { roomId, messageId }, { em, viewer, loaders }) {
-    await markRoomRead(em, viewer!.userId, roomId, messageId);
+  async markRoomRead(_parent, { roomId, messageId }, { em, viewer, loaders, chat }) {
+    await markRoomRead(em, chat.feed, viewer!.userId, roomId, messageId);
     return (await loaders.roomById.load(roomId))!;
   },
 

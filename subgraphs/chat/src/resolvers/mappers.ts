@@ -11,6 +11,8 @@ export interface MessageParent {
   senderId: string;
   text: string;
   createdAt: Date | string;
+  /** Set on live events (as of the sending); read from the database otherwise. */
+  unreadCount?: number;
 }
 
 /** A user as chat knows one: only the id; users resolves the rest through the router. */
