@@ -33,6 +33,11 @@ export interface RateLimits {
   authOperations: number;
   /** Estimated cost units per user (or IP when signed out) per window. */
   cost: number;
+  /**
+   * The batch service's own budget per window: its requests (signed in with scope `service`) and
+   * its sign-ins, which spend neither the address's requests nor its sign-in attempts.
+   */
+  service: number;
 }
 
 /** What one client may hold open over graphql-ws (the frame size is MAX_BODY_BYTES, as for HTTP bodies). */
@@ -136,6 +141,7 @@ export function loadRouterConfig(env: Environment): RouterConfig {
       perUser: read.int('RATE_LIMIT_USER', 300, { min: 1 }),
       authOperations: read.int('RATE_LIMIT_AUTH', 10, { min: 1 }),
       cost: read.int('RATE_LIMIT_COST', 100000, { min: 1 }),
+      service: read.int('RATE_LIMIT_SERVICE', 600, { min: 1 }),
     },
     apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
     ...readPersistedQueries(read),

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TokenVerifier, Viewer } from '@dorandoran/service-kit';
+import { browserSessionOf, type BrowserSession } from './plugins/sessionCookie';
 import { clientAddress } from './protection/clientAddress';
 
 export interface RouterContext {
@@ -7,6 +8,8 @@ export interface RouterContext {
   requestId: string;
   /** Whose budget a signed-out request spends (protection/rateLimits.ts). */
   clientIp: string;
+  /** A browser that keeps its refresh token in the router's cookie (plugins/sessionCookie.ts); null for other clients. */
+  browserSession: BrowserSession | null;
 }
 
 /** Verifies the token (HTTP 401 when bad, expired or revoked). */
@@ -16,5 +19,10 @@ export async function createRouterContext(
   verifier: TokenVerifier,
   trustProxyHops: number,
 ): Promise<RouterContext> {
-  return { viewer: await verifier.verify(req.headers.authorization), requestId, clientIp: clientAddress(req, trustProxyHops) };
+  return {
+    viewer: await verifier.verify(req.headers.authorization),
+    requestId,
+    clientIp: clientAddress(req, trustProxyHops),
+    browserSession: browserSessionOf(req, trustProxyHops),
+  };
 }

@@ -23,6 +23,7 @@ import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
 import { sandboxLandingPage } from './plugins/sandboxLandingPage';
+import { SESSION_PATH, sessionCookiePlugin } from './plugins/sessionCookie';
 import { withoutSuggestions } from './plugins/subscriptionLimits';
 import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
 import { createCorsHandler } from './protection/browserSafety';
@@ -31,6 +32,7 @@ import { createOperationGuard } from './protection/operationGuard';
 import { OPERATION_LIMIT_CODES, tokenLimitError } from './protection/operationLimits';
 import { loadManifest, notInSafelist, persistedQueryCache } from './protection/persistedQueries';
 import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
+import { serviceAccountOf } from './protection/serviceCaller';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
 import { serveWebApp } from './webApp';
@@ -128,7 +130,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     includeStacktraceInErrorResponses: false,
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
-    plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin(), sandboxLandingPage(config.mode)],
+    plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin(), sessionCookiePlugin(), sandboxLandingPage(config.mode)],
     formatError,
   });
 
@@ -145,15 +147,20 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     apollo,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    extraGraphqlPaths: [SESSION_PATH],
     async beforeRequest(req, res) {
       if (await cors(req, res)) return true;
-      if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') return false;
+      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (pathname !== '/graphql' && pathname !== SESSION_PATH) return false;
+      // The batch service spends a budget of its own, never its address's (protection/serviceCaller.ts).
+      const service = await serviceAccountOf(req.headers.authorization, verifier);
       try {
-        await rateLimiter.consume('ip', clientAddress(req, config.trustProxyHops));
+        if (service) await rateLimiter.consume('service', `account:${service}`);
+        else await rateLimiter.consume('ip', clientAddress(req, config.trustProxyHops));
       } catch (error) {
         if (!(error instanceof RateLimitedError)) throw error;
-        metrics.rateLimited.inc({ limit: 'ip' });
-        throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.retryAfterSeconds) }, { retryAfter: error.retryAfterSeconds });
+        metrics.rateLimited.inc({ limit: error.budget });
+        throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.retryAfterSeconds) }, { retryAfter: error.retryAfterSeconds, budget: error.budget });
       }
       return false;
     },

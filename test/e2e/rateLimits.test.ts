@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bearer, post, type GraphQLResponse } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, SIGN_UP, signUp, uniqueEmail, type SignedIn } from '../support/users';
+import { LOG_IN, SIGN_UP, signUp, signUpAdmin, uniqueEmail, type SignedIn } from '../support/users';
 import { eventually } from '../support/ws';
 
 /**
@@ -15,7 +15,7 @@ const ME = '{ me { id } }';
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 /** 429 RATE_LIMITED for this budget, with a Retry-After in whole seconds that matches the body. */
-function expectLimited(response: GraphQLResponse, budget: 'auth' | 'user') {
+function expectLimited(response: GraphQLResponse, budget: 'auth' | 'user' | 'ip') {
   expect(response.status).toBe(429);
   expect(response.data ?? null).toBeNull();
   expect(response.errors).toHaveLength(1);
@@ -80,6 +80,76 @@ describe('one router: auth operations per IP (RATE_LIMIT_AUTH=3), operations per
     expectMe(await me(stack.routerUrl, jun, from('10.2.0.1')), jun);
     // Signed out, the same address is not held to that user's budget.
     expect((await post(stack.routerUrl, '{ __typename }', {}, from('10.2.0.1'))).data).toEqual({ __typename: 'Query' });
+  });
+});
+
+describe('the batch service has a budget of its own (RATE_LIMIT_AUTH=3, RATE_LIMIT_IP=30)', () => {
+  let stack: Stack;
+  let admin: SignedIn;
+  let person: SignedIn;
+  beforeAll(async () => {
+    // Behind one proxy: the test's people speak from addresses of their own (X-Forwarded-For) or,
+    // without the header, from 127.0.0.1 — the address the batch service calls the router from.
+    stack = await startStack({ RATE_LIMIT_AUTH: '3', RATE_LIMIT_IP: '30', TRUST_PROXY_HOPS: '1', ABANDONED_ORDER_MINUTES: '0' });
+    admin = await signUpAdmin(stack);
+    person = await signUp(stack, { nickname: 'Jun' });
+  });
+  afterAll(() => stack?.close());
+
+  // A new address for each of the administrator's requests: polling a run must not spend a small request budget.
+  let adminRequests = 0;
+  const asAdmin = (query: string, variables: Record<string, unknown> = {}) => {
+    adminRequests += 1;
+    return post(stack.routerUrl, query, variables, { ...admin.headers, ...from(`10.6.${adminRequests >> 8}.${adminRequests & 255}`) });
+  };
+
+  /** Runs the job as the administrator (from an address of its own) and waits for the run's end. */
+  async function runJob(name: string): Promise<{ status: string; error: string | null }> {
+    const queued = await asAdmin('mutation($name: String!) { runJob(name: $name) { id } }', { name });
+    expect(queued.errors).toBeUndefined();
+    const runId = queued.data!.runJob.id;
+    let run: { id: string; status: string; error: string | null } | undefined;
+    await eventually(async () => {
+      const runs = await asAdmin('query($job: String) { jobRuns(job: $job, first: 10) { edges { node { id status error } } } }', { job: name });
+      run = runs.data!.jobRuns.edges.map((edge: { node: { id: string; status: string; error: string | null } }) => edge.node).find((node: { id: string }) => node.id === runId);
+      return run?.status === 'SUCCEEDED' || run?.status === 'FAILED';
+    }, `the ${name} run finished`, 30_000);
+    return { status: run!.status, error: run!.error };
+  }
+
+  test('people spend the sign-in, then the request budget of the batch service’s address; its jobs still sign in and run', async () => {
+    // People's sign-ins from 127.0.0.1 (unknown emails: each its own lockout) use up the address's auth budget.
+    let refused: GraphQLResponse | undefined;
+    for (let i = 0; i < 4 && !refused; i++) {
+      const response = await post(stack.routerUrl, LOG_IN, { email: uniqueEmail('guess'), password: 'not the password 1' });
+      if (response.status === 429) refused = response;
+    }
+    expectLimited(refused!, 'auth');
+    // The batch service signs in from 127.0.0.1 (its first job) and calls store's maintenance mutation through the router.
+    expect(await runJob('abandoned-orders')).toEqual({ status: 'SUCCEEDED', error: null });
+
+    // Then people's requests from 127.0.0.1 use up the address's request budget…
+    let limited: GraphQLResponse | undefined;
+    for (let i = 0; i < 31 && !limited; i++) {
+      const response = await post(stack.routerUrl, '{ __typename }', {});
+      if (response.status === 429) limited = response;
+    }
+    expectLimited(limited!, 'ip');
+    // …which the batch service's signed-in calls do not spend from.
+    expect(await runJob('abandoned-orders')).toEqual({ status: 'SUCCEEDED', error: null });
+    expect(await runJob('session-cleanup')).toEqual({ status: 'SUCCEEDED', error: null });
+    // The address is still out of budget for people.
+    expectLimited(await post(stack.routerUrl, '{ __typename }', {}), 'ip');
+  });
+
+  test('a user’s token, or a forged one that claims scope "service", spends the address’s budget', async () => {
+    // An address with a budget of its own, spent with the person's token.
+    for (let i = 0; i < 30; i++) expect((await post(stack.routerUrl, '{ __typename }', {}, { ...person.headers, ...from('10.5.0.4') })).status).toBe(200);
+    expectLimited(await post(stack.routerUrl, '{ __typename }', {}, { ...person.headers, ...from('10.5.0.4') }), 'ip');
+    // An unsigned token that says scope "service" is not believed: the address's budget, spent, refuses it.
+    const claims = Buffer.from(JSON.stringify({ sub: person.id, scope: 'service', sid: 'x', jti: 'y', iat: 1, exp: 4102444800 })).toString('base64url');
+    const forged = `Bearer eyJhbGciOiJFUzI1NiJ9.${claims}.c2lnbmF0dXJl`;
+    expectLimited(await post(stack.routerUrl, '{ __typename }', {}, { authorization: forged, ...from('10.5.0.4') }), 'ip');
   });
 });
 

@@ -1,25 +1,34 @@
 import { useMutation } from '@apollo/client/react';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { Link, Navigate, NavLink, Route, Routes } from 'react-router';
 import { client } from './apollo';
 import { LogOutDocument } from './__generated__/graphql';
 import { Loading } from './components/Status';
 import { AuthPage } from './pages/AuthPage';
-import { ChatPage } from './pages/ChatPage';
-import { PasswordResetPage } from './pages/PasswordResetPage';
-import { ProfilePage } from './pages/ProfilePage';
-import { CartPage } from './pages/store/CartPage';
-import { OrderPage } from './pages/store/OrderPage';
-import { OrdersPage } from './pages/store/OrdersPage';
-import { StorePage } from './pages/store/StorePage';
 import { session } from './session';
-import { useSession } from './useSession';
+import { useRestoringSession, useSession } from './useSession';
 
+/**
+ * A page whose code loads when it is first opened: the first page (sign-in, or the room list)
+ * does not wait for the store's, the profile's or the administration's code.
+ */
+function onDemand<Name extends string>(load: () => Promise<Record<Name, ComponentType>>, name: Name) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const ChatPage = onDemand(() => import('./pages/ChatPage'), 'ChatPage');
+const PasswordResetPage = onDemand(() => import('./pages/PasswordResetPage'), 'PasswordResetPage');
+const ProfilePage = onDemand(() => import('./pages/ProfilePage'), 'ProfilePage');
+const CartPage = onDemand(() => import('./pages/store/CartPage'), 'CartPage');
+const OrderPage = onDemand(() => import('./pages/store/OrderPage'), 'OrderPage');
+const OrdersPage = onDemand(() => import('./pages/store/OrdersPage'), 'OrdersPage');
+const StorePage = onDemand(() => import('./pages/store/StorePage'), 'StorePage');
 // Only administrators load the administration's code.
-const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((module) => ({ default: module.AdminPage })));
+const AdminPage = onDemand(() => import('./pages/admin/AdminPage'), 'AdminPage');
 
 export function App() {
   const current = useSession();
+  const restoring = useRestoringSession();
   const isAdmin = current?.user.roles.includes('ADMIN') ?? false;
   if (!current) {
     return (
@@ -30,11 +39,20 @@ export function App() {
           </Link>
         </header>
         <main>
-          <Routes>
-            <Route path="/signup" element={<AuthPage mode="signUp" />} />
-            <Route path="/reset-password" element={<PasswordResetPage />} />
-            <Route path="*" element={<AuthPage mode="logIn" />} />
-          </Routes>
+          {restoring ? (
+            // The session cookie is being traded for an access token: neither the sign-in form nor the app yet.
+            <p className="loading" role="status">
+              Restoring your session…
+            </p>
+          ) : (
+            <Suspense fallback={<Loading what="the page" />}>
+              <Routes>
+                <Route path="/signup" element={<AuthPage mode="signUp" />} />
+                <Route path="/reset-password" element={<PasswordResetPage />} />
+                <Route path="*" element={<AuthPage mode="logIn" />} />
+              </Routes>
+            </Suspense>
+          )}
         </main>
       </div>
     );
@@ -56,25 +74,18 @@ export function App() {
         <LogOutButton />
       </header>
       <main>
-        <Routes>
-          <Route path="/chat/:roomId?" element={<ChatPage />} />
-          <Route path="/store" element={<StorePage />} />
-          <Route path="/cart" element={<CartPage />} />
-          <Route path="/orders" element={<OrdersPage />} />
-          <Route path="/orders/:orderId" element={<OrderPage />} />
-          <Route path="/profile" element={<ProfilePage />} />
-          {isAdmin && (
-            <Route
-              path="/admin/*"
-              element={
-                <Suspense fallback={<Loading what="administration" />}>
-                  <AdminPage />
-                </Suspense>
-              }
-            />
-          )}
-          <Route path="*" element={<Navigate to="/chat" replace />} />
-        </Routes>
+        <Suspense fallback={<Loading what="the page" />}>
+          <Routes>
+            <Route path="/chat/:roomId?" element={<ChatPage />} />
+            <Route path="/store" element={<StorePage />} />
+            <Route path="/cart" element={<CartPage />} />
+            <Route path="/orders" element={<OrdersPage />} />
+            <Route path="/orders/:orderId" element={<OrderPage />} />
+            <Route path="/profile" element={<ProfilePage />} />
+            {isAdmin && <Route path="/admin/*" element={<AdminPage />} />}
+            <Route path="*" element={<Navigate to="/chat" replace />} />
+          </Routes>
+        </Suspense>
       </main>
     </div>
   );

@@ -4,7 +4,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { persistedBody, persistedId } from './persisted';
-import { session } from './session';
+import { session, SESSION_HEADERS } from './session';
 
 /** Operations that do not carry the access token, and whose 401 is an answer, not an expired token. */
 const WITHOUT_TOKEN = new Set(['LogIn', 'SignUp', 'RefreshSession', 'RequestPasswordReset', 'ResetPassword']);
@@ -112,7 +112,8 @@ const isSubscription = ({ query }: ApolloLink.Operation) => {
 };
 
 export const client = new ApolloClient({
-  link: ApolloLink.split(isSubscription, socketLink, ApolloLink.from([authLink, persistedLink, new HttpLink({ uri: '/graphql' })])),
+  // The session header on every request: the router sets and clears the refresh cookie from logIn, signUp and logOut's answers.
+  link: ApolloLink.split(isSubscription, socketLink, ApolloLink.from([authLink, persistedLink, new HttpLink({ uri: '/graphql', headers: SESSION_HEADERS })])),
   cache: new InMemoryCache(),
 });
 

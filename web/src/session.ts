@@ -2,39 +2,51 @@ import { print } from 'graphql';
 import { RefreshSessionDocument, type SessionFragment } from './__generated__/graphql';
 import { persistedBody } from './persisted';
 
-/** What a signed-in browser keeps (localStorage, so a reload keeps the session). */
+/**
+ * What a signed-in browser holds, in memory only: the access token and who it is for. The
+ * refresh token is the router's httpOnly cookie, which no script can read, so a script that gets
+ * onto the page cannot carry the session away; a reload restores the session through that cookie.
+ */
 export interface Session {
   accessToken: string;
-  refreshToken: string;
   user: SessionFragment['user'];
 }
 
-const STORAGE_KEY = 'dorandoran.session';
-const listeners = new Set<() => void>();
-let current: Session | null = read();
+/** Sent with every HTTP operation: the router keeps this browser's refresh token in its cookie, not in answers. */
+export const SESSION_HEADERS = { 'x-dorandoran-session': 'cookie' } as const;
 
-function read(): Session | null {
-  try {
-    const text = localStorage.getItem(STORAGE_KEY);
-    return text ? (JSON.parse(text) as Session) : null;
-  } catch {
-    return null;
-  }
+/** The router's path that its refresh cookie is sent to (and only to). */
+const SESSION_PATH = '/graphql/session';
+
+/** Where an older version of the app kept the whole session, tokens included: nothing may stay there. */
+const OLD_STORAGE_KEY = 'dorandoran.session';
+try {
+  localStorage.removeItem(OLD_STORAGE_KEY);
+} catch {
+  // Storage turned off: nothing was kept there either.
+}
+
+const listeners = new Set<() => void>();
+let current: Session | null = null;
+/** True until the first refresh through the cookie has answered: the app does not know yet whether anyone is signed in. */
+let restoring = true;
+
+function notify() {
+  for (const listener of listeners) listener();
 }
 
 export const session = {
   get: () => current,
+  isRestoring: () => restoring,
   set(next: Session | null) {
     current = next;
-    if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-    else localStorage.removeItem(STORAGE_KEY);
-    for (const listener of listeners) listener();
+    notify();
   },
   /** Keeps a session the graph answered (signUp, logIn, refreshSession). */
   keep(payload: SessionFragment) {
-    session.set({ accessToken: payload.accessToken, refreshToken: payload.refreshToken, user: payload.user });
+    session.set({ accessToken: payload.accessToken, user: payload.user });
   },
-  /** Keeps the signed-in user's profile fields current (after updateProfile). */
+  /** Keeps the signed-in user's profile fields current (after `me` or updateProfile). */
   updateUser(user: Session['user']) {
     if (current) session.set({ ...current, user });
   },
@@ -48,40 +60,48 @@ export const session = {
 let refreshing: Promise<boolean> | null = null;
 
 /**
- * Trades the refresh token for a new pair, once for however many requests found the access token
- * expired: a second refresh with the same token would count as reuse and end the session. False
- * (and signed out) when the session is over.
+ * Trades the cookie's refresh token for a new access token (and a new cookie), once for however
+ * many requests found the access token expired. False (and signed out) when the session is over.
  */
 function refresh(): Promise<boolean> {
-  refreshing ??= refreshOnce().finally(() => {
+  refreshing ??= refreshAcrossTabs().finally(() => {
     refreshing = null;
   });
   return refreshing;
 }
 
+/**
+ * Every tab of the app shares the one cookie: two refreshes sent at once would present the same
+ * token twice, which auth takes for reuse and ends the session. A lock held across tabs sends them
+ * one after the other, the second with the cookie the first set.
+ */
+async function refreshAcrossTabs(): Promise<boolean> {
+  if (!('locks' in navigator)) return refreshOnce();
+  return await navigator.locks.request('dorandoran-session-refresh', refreshOnce);
+}
+
 async function refreshOnce(): Promise<boolean> {
-  const refreshToken = current?.refreshToken;
-  if (!refreshToken) return false;
   try {
-    const response = await fetch('/graphql', {
+    const response = await fetch(SESSION_PATH, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        operationName: 'RefreshSession',
-        query: persistedBody(RefreshSessionDocument) ?? print(RefreshSessionDocument),
-        variables: { refreshToken },
-      }),
+      headers: { 'content-type': 'application/json', ...SESSION_HEADERS },
+      body: JSON.stringify({ operationName: 'RefreshSession', query: persistedBody(RefreshSessionDocument) ?? print(RefreshSessionDocument) }),
     });
     const body = (await response.json()) as { data?: { refreshSession?: SessionFragment } };
     const renewed = body.data?.refreshSession;
-    if (!renewed) {
-      session.set(null);
-      return false;
-    }
-    session.keep(renewed);
-    return true;
+    if (renewed) session.keep(renewed);
+    else session.set(null);
+    return Boolean(renewed);
   } catch {
-    // The network failed, not the session: keep it, the next request tries again.
+    // The network failed, not the session: keep what there is, the next request tries again.
     return false;
+  } finally {
+    if (restoring) {
+      restoring = false;
+      notify();
+    }
   }
 }
+
+/** A reload or a new tab: the cookie, if there is one, brings the session back. */
+void refresh();

@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { ROUTER_SECRET_HEADER, serviceUnavailable } from '@dorandoran/service-kit';
+import { BROWSER_SESSION_HEADERS, ROUTER_SECRET_HEADER, serviceUnavailable } from '@dorandoran/service-kit';
 import { GraphQLError, Kind, parse } from 'graphql';
 import type { RouterContext } from '../context';
 
@@ -18,7 +18,9 @@ export interface SubgraphAuthOptions {
 
 /**
  * Calls a subgraph with the caller's own Authorization header (the subgraph verifies it again),
- * the router secret, and the request id.
+ * the router secret, and the request id. A browser session's refresh token travels between the
+ * router's cookie and auth in internal headers (service-kit's BROWSER_SESSION_HEADERS): sent to
+ * auth alone, and auth's answer in them read here, never passed to the client.
  */
 export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterContext> {
   private readonly routerSecret: string;
@@ -37,6 +39,22 @@ export class AuthenticatedDataSource extends RemoteGraphQLDataSource<RouterConte
     if (!context || !('requestId' in context)) return; // the gateway's own health checks
     request.http?.headers.set('x-request-id', context.requestId);
     if (context.viewer) request.http?.headers.set('authorization', context.viewer.authorization);
+    if (this.name === 'auth' && context.browserSession) {
+      request.http?.headers.set(BROWSER_SESSION_HEADERS.optIn, '1');
+      if (context.browserSession.refreshToken) request.http?.headers.set(BROWSER_SESSION_HEADERS.refreshToken, context.browserSession.refreshToken);
+    }
+  }
+
+  /** Auth's word on the browser's cookie, for the router's response (plugins/sessionCookie.ts). */
+  override didReceiveResponse({ response, context }: Required<Pick<GatewayGraphQLRequestContext<RouterContext>, 'request' | 'response' | 'context'>>): GatewayGraphQLResponse {
+    const session = this.name === 'auth' && 'browserSession' in context ? context.browserSession : null;
+    const headers = response.http?.headers;
+    if (!session || !headers) return response;
+    const issued = headers.get(BROWSER_SESSION_HEADERS.issued);
+    const maxAgeSeconds = Number(headers.get(BROWSER_SESSION_HEADERS.issuedMaxAge));
+    if (issued && Number.isInteger(maxAgeSeconds) && maxAgeSeconds > 0) session.cookie = { issued, maxAgeSeconds };
+    else if (headers.get(BROWSER_SESSION_HEADERS.clear) === '1') session.cookie = 'clear';
+    return response;
   }
 
   /**

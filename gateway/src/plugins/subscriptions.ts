@@ -262,7 +262,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if (checked === 'unavailable') ctx.extra.socket.close(TRY_AGAIN_LATER, CHECK_UNAVAILABLE);
         if (typeof checked === 'string') return false;
         const requestId = randomUUID();
-        connections.set(ctx.extra, { context: { viewer: checked.viewer, requestId, clientIp }, socket: ctx.extra.socket, upstreams: new Map(), held: new Map() });
+        connections.set(ctx.extra, { context: { viewer: checked.viewer, requestId, clientIp, browserSession: null }, socket: ctx.extra.socket, upstreams: new Map(), held: new Map() });
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {

@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import type { RateLimits } from '../config';
 
 /** The budgets, as `rate_limited_total` labels them. */
-export type Budget = 'ip' | 'user' | 'auth' | 'cost';
+export type Budget = 'ip' | 'user' | 'auth' | 'cost' | 'service';
 
 /** Operations that guess or spend secrets: a much smaller budget per client IP. */
 export const AUTH_OPERATIONS: ReadonlySet<string> = new Set(['logIn', 'signUp', 'requestPasswordReset', 'resetPassword']);
@@ -15,6 +15,7 @@ const WHAT: Record<Budget, string> = {
   user: 'operations for your account',
   auth: 'sign-in, sign-up and password-reset attempts from your address',
   cost: 'query cost for your account or address',
+  service: 'requests from the batch service',
 };
 
 /** Over a budget: HTTP 429 with Retry-After, code RATE_LIMITED. */
@@ -42,7 +43,13 @@ export interface RateLimiter {
  * instance counts in its own memory instead of letting everything through.
  */
 export function createRateLimiter(settings: RateLimits, redis: Redis | undefined, keyPrefix: string): RateLimiter {
-  const points: Record<Budget, number> = { ip: settings.perIp, user: settings.perUser, auth: settings.authOperations, cost: settings.cost };
+  const points: Record<Budget, number> = {
+    ip: settings.perIp,
+    user: settings.perUser,
+    auth: settings.authOperations,
+    cost: settings.cost,
+    service: settings.service,
+  };
   const limiters = Object.fromEntries(
     (Object.keys(points) as Budget[]).map((budget) => {
       const options = { points: points[budget], duration: settings.windowSeconds, keyPrefix: `${keyPrefix}:${budget}` };

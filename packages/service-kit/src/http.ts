@@ -30,6 +30,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** @default '/graphql' */
   graphqlPath?: string;
+  /** More paths served by the same GraphQL pipeline (the router's session path, which its cookie is scoped to). */
+  extraGraphqlPaths?: readonly string[];
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -103,7 +105,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
       if (await options.beforeRequest?.(req, res)) return;
       const route = options.routes?.find((r) => r.path === url.pathname && r.method === req.method);
       if (route) return await route.handle(req, res);
-      if (url.pathname !== graphqlPath) {
+      if (url.pathname !== graphqlPath && !options.extraGraphqlPaths?.includes(url.pathname)) {
         if (await options.fallback?.(req, res, url)) return;
         return sendJson(res, 404, { errors: [{ message: `Nothing at ${url.pathname}; GraphQL is at ${graphqlPath}.` }] });
       }

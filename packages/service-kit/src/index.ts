@@ -1,4 +1,5 @@
 export * from './asyncIterators';
+export * from './browserSession';
 export * from './config';
 export * from './cursors';
 export * from './database';

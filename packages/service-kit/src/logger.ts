@@ -16,6 +16,10 @@ const REDACTED = [
   'headers.authorization',
   'req.headers.authorization',
   '*.headers["x-router-secret"]',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  '*.headers["x-router-refresh-token"]',
+  '*.headers["x-router-issued-refresh-token"]',
 ];
 
 export function createLogger(service: string, level: string): Logger {

@@ -1,5 +1,5 @@
-import type { IncomingMessage, Server } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -26,6 +26,8 @@ export interface RequestIdentity {
    */
   trusted: boolean;
   requestId?: string;
+  /** The HTTP request's headers (absent over graphql-ws), for what the router passes besides the token. */
+  headers?: IncomingHttpHeaders;
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -45,6 +47,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readiness?: Record<string, ReadinessCheck>;
   /** Serve the schema's subscriptions over graphql-ws on the same port and path. */
   subscriptions?: boolean;
+  /** Apollo Server plugins of the subgraph's own (auth's session headers), after the kit's. */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export interface SubgraphServer {
@@ -176,7 +180,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), ...(options.plugins ?? [])],
     formatError: (formatted, error) => formatCoded(withLimitCode(formatted, error), error),
   });
   await apollo.start();
@@ -189,7 +193,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       if (new URL(req.url ?? '/', 'http://localhost').pathname === '/graphql') requireRouterSecret(req, options.routerSecret);
       return false;
     },
-    context: async (req, requestId) => options.context(await identify(httpIdentity(req, requestId), options.verifier)),
+    context: async (req, requestId) => options.context({ ...(await identify(httpIdentity(req, requestId), options.verifier)), headers: req.headers }),
     routes: [
       healthRoute(async () => ({ service: options.name, ...(await options.health?.()) })),
       readinessRoute(() => options.readiness ?? {}),

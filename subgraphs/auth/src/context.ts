@@ -4,6 +4,7 @@ import { createLoaders, type Loaders } from './loaders';
 import type { LoginGuard } from './loginGuard';
 import type { PasswordHasher } from './passwords';
 import type { ResetCodes } from './resetCodes';
+import { browserSessionOf, type BrowserSession } from './sessionCookie';
 import type { Sessions } from './sessions';
 import type { UsersClient } from './usersClient';
 
@@ -32,9 +33,19 @@ export interface Context {
    * has no token yet but is that user, so the payload may show its own email.
    */
   signedInUserId: string | null;
+  /** Set when the caller is a browser whose refresh token lives in the router's cookie (sessionCookie.ts). */
+  browserSession: BrowserSession | null;
 }
 
 export function createContext(em: EntityManager, auth: AuthServices, identity: RequestIdentity): Context {
   const fork = em.fork();
-  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), auth, signedInUserId: null };
+  return {
+    em: fork,
+    viewer: identity.viewer,
+    trusted: identity.trusted,
+    loaders: createLoaders(fork),
+    auth,
+    signedInUserId: null,
+    browserSession: browserSessionOf(identity),
+  };
 }

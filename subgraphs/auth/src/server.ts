@@ -13,6 +13,7 @@ import { createPasswordHasher } from './passwords';
 import { permissions } from './permissions';
 import { createResetCodes } from './resetCodes';
 import { resolvers } from './resolvers';
+import { sessionCookiePlugin } from './sessionCookie';
 import { createSessions } from './sessions';
 import { jwksRoute, type SigningKeys } from './signingKeys';
 import { createAccessTokenIssuer } from './tokens';
@@ -91,5 +92,6 @@ export function createAuthServer(deps: AuthServerDeps): Promise<SubgraphServer> 
     mode: config.mode,
     readiness: deps.readiness,
     routes: [jwksRoute(deps.keys)],
+    plugins: [sessionCookiePlugin()],
   });
 }

@@ -16,11 +16,14 @@ export interface SessionOptions {
   logger: Logger;
 }
 
+/** A new token pair, with the refresh token in hand (the resolvers decide where it goes). */
+export type IssuedSession = AuthPayloadParent & { refreshToken: string };
+
 export interface Sessions {
   /** Starts a session for the account and flushes `em` (the account's own changes and an auth.logged_in event too). */
-  start(em: EntityManager, account: Account, via: 'PASSWORD' | 'SIGN_UP'): Promise<AuthPayloadParent>;
+  start(em: EntityManager, account: Account, via: 'PASSWORD' | 'SIGN_UP'): Promise<IssuedSession>;
   /** Trades a refresh token for a new pair; a token presented twice ends its session. */
-  refresh(em: EntityManager, refreshToken: string): Promise<AuthPayloadParent>;
+  refresh(em: EntityManager, refreshToken: string): Promise<IssuedSession>;
   /**
    * Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from
    * now on: recorded in revoked_sessions, then in the shared list (a Redis that cannot take it now
@@ -37,7 +40,7 @@ export function createSessions(options: SessionOptions): Sessions {
   const refreshTtlMs = options.refreshTokenTtlSeconds * 1000;
   const accessTtlMs = options.accessTokenTtlSeconds * 1000;
 
-  async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<AuthPayloadParent> {
+  async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<IssuedSession> {
     const { token, hash } = newRefreshToken();
     session.expiresAt = new Date(now.getTime() + refreshTtlMs);
     session.lastUsedAt = now;
@@ -63,7 +66,7 @@ export function createSessions(options: SessionOptions): Sessions {
 
     async refresh(em, refreshToken) {
       const tokenHash = hashRefreshToken(refreshToken);
-      const outcome = await em.transactional(async (tx): Promise<{ payload: AuthPayloadParent } | { end: string; error: Error }> => {
+      const outcome = await em.transactional(async (tx): Promise<{ payload: IssuedSession } | { end: string; error: Error }> => {
         const now = new Date();
         // One statement claims the token: of two concurrent refreshes only one can set used_at.
         const claimed = await tx.nativeUpdate(RefreshToken, { tokenHash, usedAt: null, expiresAt: { $gt: now } }, { usedAt: now });

@@ -211,9 +211,12 @@ export function webAppInChromium(): WebAppInChromium {
   return web;
 }
 
-/** Whether the request is a POST to /graphql of the app's operation with this name. */
+/** The router's GraphQL paths: /graphql, and /graphql/session, where the app sends RefreshSession with its cookie. */
+const GRAPHQL_PATHS = new Set(['/graphql', '/graphql/session']);
+
+/** Whether the request is a POST to the router's GraphQL of the app's operation with this name. */
 export const isOperation = (request: Request, name: string) =>
-  request.method() === 'POST' && new URL(request.url()).pathname === '/graphql' && (request.postData() ?? '').includes(`"operationName":"${name}"`);
+  request.method() === 'POST' && GRAPHQL_PATHS.has(new URL(request.url()).pathname) && (request.postData() ?? '').includes(`"operationName":"${name}"`);
 
 /** A page's graphql-ws connections, which a test can cut like a dropped network. */
 export interface CuttableSockets {

@@ -1,23 +1,36 @@
-import { useMutation } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
-import { ChangePasswordDocument, UpdateProfileDocument } from '../__generated__/graphql';
-import { ErrorMessage } from '../components/Status';
+import { useMutation, useQuery } from '@apollo/client/react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { ChangePasswordDocument, MeDocument, UpdateProfileDocument, type ViewerFragment } from '../__generated__/graphql';
+import { ErrorMessage, Loading } from '../components/Status';
 import { session } from '../session';
-import { useSession } from '../useSession';
 
 /** The signed-in user's profile and password. */
 export function ProfilePage() {
   return (
     <>
-      <ProfileForm />
+      <Profile />
       <PasswordForm />
     </>
   );
 }
 
+/**
+ * The profile as the server has it now: asked for each time the page opens (never a cached copy,
+ * which another device or an older session may have made stale), so Save never writes old values
+ * back over newer ones.
+ */
+function Profile() {
+  const { data, error } = useQuery(MeDocument, { fetchPolicy: 'network-only' });
+  const me = data?.me;
+  useEffect(() => {
+    if (me) session.updateUser(me);
+  }, [me]);
+  if (!me) return error ? <ErrorMessage error={error} /> : <Loading what="your profile" />;
+  return <ProfileForm user={me} />;
+}
+
 /** Nickname, avatar URL and bio; an emptied avatar or bio is cleared. */
-function ProfileForm() {
-  const user = useSession()!.user;
+function ProfileForm({ user }: { user: ViewerFragment }) {
   const [nickname, setNickname] = useState(user.nickname);
   const [avatarUrl, setAvatarUrl] = useState(user.avatarUrl ?? '');
   const [bio, setBio] = useState(user.bio ?? '');

@@ -30,8 +30,8 @@ export type AuthPayload = {
   accessToken: Scalars['String']['output'];
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
-  /** An opaque token for refreshSession; single use. */
-  refreshToken: Scalars['String']['output'];
+  /** An opaque token for refreshSession; single use. Null when it went into the browser's httpOnly session cookie instead. */
+  refreshToken?: Maybe<Scalars['String']['output']>;
   /** The signed-in user. */
   user: User;
 };
@@ -51,7 +51,10 @@ export type Mutation = {
    * expired, used refresh tokens past their expiry, and expired reset codes. Answers how many sessions went.
    */
   purgeEndedSessions: Scalars['Int']['output'];
-  /** Trades a refresh token for a new session pair. The refresh token is rotated: reusing an old one ends the whole session. */
+  /**
+   * Trades a refresh token for a new session pair. The refresh token is rotated: reusing an old one ends the whole session.
+   * Without the argument, the token comes from the browser's session cookie (the web app's sign-in keeps it there).
+   */
   refreshSession: AuthPayload;
   /** Sends a 6-digit reset code, valid for 10 minutes, to the email. Answers true whether or not the email has an account. */
   requestPasswordReset: Scalars['Boolean']['output'];
@@ -80,7 +83,7 @@ export type MutationLogInArgs = {
 
 
 export type MutationRefreshSessionArgs = {
-  refreshToken: Scalars['String']['input'];
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -247,7 +250,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
@@ -262,7 +265,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   logOutEverywhere?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   purgeEndedSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, Partial<MutationRefreshSessionArgs>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'code' | 'email' | 'newPassword'>>;
   setUserRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRolesArgs, 'roles' | 'userId'>>;

@@ -4,6 +4,7 @@ import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
 import { Account } from '../entities/Account.entity';
 import { setRoles } from '../roles';
+import { handOver } from '../sessionCookie';
 import { purgeEndedSessions } from '../serviceAccount';
 
 const emailTaken = () => conflict('An account with this email already exists. Sign in, or reset its password.');
@@ -28,7 +29,7 @@ export const Mutation: MutationResolvers = {
         return signedIn;
       });
       context.signedInUserId = payload.user.id;
-      return payload;
+      return handOver(context, payload);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw emailTaken();
       throw error;
@@ -48,22 +49,39 @@ export const Mutation: MutationResolvers = {
     account.lastLoginAt = new Date();
     const payload = await auth.sessions.start(em, account, 'PASSWORD');
     context.signedInUserId = account.id;
-    return payload;
+    return handOver(context, payload);
   },
 
-  async refreshSession(_parent, { refreshToken }, context) {
-    const payload = await context.auth.sessions.refresh(context.em, refreshToken);
-    context.signedInUserId = payload.user.id;
-    return payload;
+  async refreshSession(_parent, { refreshToken: given }, context) {
+    const browser = context.browserSession;
+    const refreshToken = given ?? browser?.refreshToken;
+    try {
+      if (!refreshToken) {
+        throw unauthenticated(
+          browser
+            ? 'There is no session to refresh: the session cookie is missing or has expired. Sign in again.'
+            : 'Pass the refreshToken that signUp, logIn or the last refreshSession returned.',
+        );
+      }
+      const payload = await context.auth.sessions.refresh(context.em, refreshToken);
+      context.signedInUserId = payload.user.id;
+      return handOver(context, payload);
+    } catch (error) {
+      // A refused refresh leaves the browser nothing worth keeping.
+      if (browser) browser.cookie = 'clear';
+      throw error;
+    }
   },
 
-  async logOut(_parent, _args, { em, viewer, auth }) {
+  async logOut(_parent, _args, { em, viewer, auth, browserSession }) {
     await auth.sessions.end(em, [viewer!.sessionId]);
+    if (browserSession) browserSession.cookie = 'clear';
     return true;
   },
 
-  async logOutEverywhere(_parent, _args, { em, viewer, auth }) {
+  async logOutEverywhere(_parent, _args, { em, viewer, auth, browserSession }) {
     await auth.sessions.endAll(em, viewer!.userId);
+    if (browserSession) browserSession.cookie = 'clear';
     return true;
   },
 
