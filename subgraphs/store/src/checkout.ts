@@ -6,7 +6,7 @@ import { Order } from './entities/Order.entity';
 import type { OrderActor } from './entities/OrderStatusChange.entity';
 import { Payment } from './entities/Payment.entity';
 import type { OrderFeed } from './orderFeed';
-import { changeStatus } from './orderStatus';
+import { changeStatus, orderIs } from './orderStatus';
 import { cleanReason, lockOrder } from './orders';
 import { PaymentOutcomeUnknownError, type CancelOutcome, type ConfirmOutcome, type PaymentProvider } from './payments/provider';
 
@@ -37,7 +37,7 @@ export async function payOrder(checkout: Checkout, buyerId: string, input: PayOr
   const claim = await checkout.em.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, input.orderId);
     if (PAID_STATUSES.has(order.status)) return { order, payment: null };
-    if (order.status !== 'PENDING_PAYMENT') throw conflict(`Order "${order.id}" is ${order.status} and can no longer be paid; place a new order.`);
+    if (order.status !== 'PENDING_PAYMENT') throw conflict(`${orderIs(order.status)}, so it can no longer be paid; place a new order.`);
     if (input.amount !== order.totalAmount) {
       throw badUserInput('amount', `The amount ${input.amount} KRW is not the order's total of ${order.totalAmount} KRW; pay the total the order shows.`);
     }
@@ -139,21 +139,21 @@ export async function cancelOrder(checkout: Checkout, actor: OrderActor & { role
   const claim = await checkout.em.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, orderId);
     if (order.status === 'SHIPPED' && actor.role === 'BUYER') {
-      throw conflict(`Order "${order.id}" has shipped; only an administrator can cancel it now.`);
+      throw conflict('This order has shipped; only an administrator can cancel it now.');
     }
     const payment = await tx.findOne(Payment, { order: order.id });
     if (order.status === 'PENDING_PAYMENT') {
-      if (payment?.status === 'CONFIRMING') throw conflict(`A payment for order "${order.id}" is being confirmed; try again when it has settled.`);
+      if (payment?.status === 'CONFIRMING') throw conflict('A payment for this order is being confirmed; try again when it has settled.');
       return { cancelled: await changeStatus(tx, order, 'CANCELLED', actor, reason), payment: null };
     }
-    if (order.status !== 'PAID' && order.status !== 'SHIPPED') throw conflict(`Order "${order.id}" is ${order.status}; it can no longer be cancelled.`);
+    if (order.status !== 'PAID' && order.status !== 'SHIPPED') throw conflict(`${orderIs(order.status)}, so it can no longer be cancelled.`);
     if (!payment) throw new Error(`order ${order.id} is ${order.status} without a payment`);
     if (payment.status === 'APPROVED') {
       payment.status = 'REFUNDING';
       payment.refundReason = reason;
     }
     if (!(await claimLease(tx, payment, 'REFUNDING', checkout.leaseMs))) {
-      throw conflict(`A refund for order "${order.id}" is already in progress; watch the order.`);
+      throw conflict('A refund for this order is already in progress; watch the order.');
     }
     return { cancelled: null, payment };
   });
@@ -202,11 +202,13 @@ async function refund(checkout: Checkout, payment: Payment, actor: OrderActor, r
     payment,
     'refund',
     () => checkout.provider.cancel({ paymentKey: payment.paymentKey, reason: reason ?? 'Order cancelled', idempotencyKey: `refund-${payment.id}` }),
-    'The payment provider did not answer the refund in time. It is being retried; the order becomes REFUNDED when it goes through.',
+    'The payment provider did not answer the refund in time. It is being retried; the order shows it as refunded when it goes through.',
   );
   const changed = await settle(checkout, (tx) => applyRefund(tx, payment.id, outcome, actor, reason));
   if (outcome.kind === 'refused') {
-    throw conflict(`The payment provider refused the refund (${outcome.code}: ${outcome.message}); the order is unchanged.`);
+    const error = conflict(`The payment provider refused the refund: ${outcome.message} The order is unchanged.`);
+    Object.assign(error.extensions, { providerCode: outcome.code });
+    throw error;
   }
   return changed ?? currentOrder(checkout, payment.orderId);
 }

@@ -1,11 +1,17 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { mapAsyncIterator, type Logger, type PubSub } from '@dorandoran/service-kit';
 import type { Order } from './entities/Order.entity';
-import { isFinal } from './orderStatus';
+import { OrderItem } from './entities/OrderItem.entity';
+import { isFinal, releasesStock } from './orderStatus';
+import type { ProductFeed } from './productFeed';
 import type { OrderParent } from './resolvers/mappers';
 
 export const orderTopic = (orderId: string) => `store.order.${orderId}`;
 
-/** An order's status changes: published after they commit, watched by subscriptions. */
+/**
+ * An order's status changes: published after they commit, watched by subscriptions. A change that
+ * puts stock back (cancelled, refunded, declined) is a change of its products too.
+ */
 export interface OrderFeed {
   statusChanged(order: Order): Promise<void>;
   /** The order as of each change from now on; ends after a final status. */
@@ -14,7 +20,7 @@ export interface OrderFeed {
   readonly activeSubscriptions: number;
 }
 
-export function createOrderFeed(pubsub: PubSub, logger: Logger): OrderFeed {
+export function createOrderFeed(pubsub: PubSub, products: ProductFeed, em: EntityManager, logger: Logger): OrderFeed {
   let active = 0;
   return {
     async statusChanged(order) {
@@ -30,6 +36,10 @@ export function createOrderFeed(pubsub: PubSub, logger: Logger): OrderFeed {
       } catch (error) {
         // The change is committed: a lost event costs live delivery only (the order itself is right).
         logger.warn({ orderId: order.id, status: order.status, err: (error as Error).message }, 'order status event not published');
+      }
+      if (releasesStock(order.status)) {
+        const items = await em.fork().find(OrderItem, { order: order.id });
+        await products.changed(items.map((item) => item.productId));
       }
     },
     async watch(orderId, map) {

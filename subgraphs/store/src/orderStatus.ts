@@ -21,14 +21,56 @@ const NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
 /** Statuses that end an order without delivering it: its stock goes back on the shelf. */
 const RELEASES_STOCK: ReadonlySet<OrderStatus> = new Set(['CANCELLED', 'REFUNDED', 'PAYMENT_FAILED']);
 
+export const releasesStock = (status: OrderStatus): boolean => RELEASES_STOCK.has(status);
+
 export const isFinal = (status: OrderStatus): boolean => NEXT[status].length === 0;
 
 export const canMove = (from: OrderStatus, to: OrderStatus): boolean => NEXT[from].includes(to);
 
+/** Statuses as a person reads them in the store's messages (the web app shows the same words). */
+const WORDS: Readonly<Record<OrderStatus, string>> = {
+  PENDING_PAYMENT: 'Awaiting payment',
+  PAID: 'Paid',
+  SHIPPED: 'Shipped',
+  COMPLETED: 'Delivered',
+  CANCELLED: 'Cancelled',
+  REFUNDED: 'Refunded',
+  PAYMENT_FAILED: 'Payment failed',
+};
+
+export const statusInWords = (status: OrderStatus): string => WORDS[status];
+
+/** "This order …" as a sentence about where the order is. */
+const WHERE: Readonly<Record<OrderStatus, string>> = {
+  PENDING_PAYMENT: 'This order is awaiting payment',
+  PAID: 'This order has been paid',
+  SHIPPED: 'This order has shipped',
+  COMPLETED: 'This order has been delivered',
+  CANCELLED: 'This order has been cancelled',
+  REFUNDED: 'This order has been refunded',
+  PAYMENT_FAILED: "This order's payment failed",
+};
+
+/** What a change to a status does to the order, as "be …". */
+const BECOME: Readonly<Record<OrderStatus, string>> = {
+  PENDING_PAYMENT: 'await payment again',
+  PAID: 'be paid',
+  SHIPPED: 'be shipped',
+  COMPLETED: 'be marked delivered',
+  CANCELLED: 'be cancelled',
+  REFUNDED: 'be refunded',
+  PAYMENT_FAILED: 'fail payment',
+};
+
+export const orderIs = (status: OrderStatus): string => WHERE[status];
+
+/** The refusal of a change the status machine does not allow, in words; the statuses themselves go in extensions. */
 export function illegalTransition(order: Pick<Order, 'id' | 'status'>, to: OrderStatus) {
   const next = NEXT[order.status];
-  const options = next.length ? `from there it can become ${next.join(' or ')}` : 'that is final';
-  return conflict(`Order "${order.id}" is ${order.status}; ${options}, not ${to}.`);
+  const options = next.length ? ` It can ${next.map((status) => BECOME[status]).join(' or ')}.` : '';
+  const error = conflict(`${orderIs(order.status)}, so it cannot ${BECOME[to]}.${options}`);
+  Object.assign(error.extensions, { status: order.status, requested: to });
+  return error;
 }
 
 /**

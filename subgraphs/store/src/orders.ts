@@ -1,14 +1,14 @@
 import { LockMode, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { appError, badUserInput, conflict, isUuid, notFound, pageSize } from '@dorandoran/service-kit';
-import type { OrderItemInput, OrderStatus, PlaceOrderInput } from './__generated__/resolvers-types';
+import type { OrderItemInput, OrderStatus, PlaceOrderInput, ShippingAddressInput } from './__generated__/resolvers-types';
 import { Order } from './entities/Order.entity';
 import { OrderItem } from './entities/OrderItem.entity';
 import { OrderStatusChange, type OrderActor } from './entities/OrderStatusChange.entity';
 import { Payment } from './entities/Payment.entity';
 import { Product } from './entities/Product.entity';
 import type { OrderFeed } from './orderFeed';
-import { changeStatus, storeEvents } from './orderStatus';
+import { changeStatus, statusInWords, storeEvents } from './orderStatus';
 import { decodeIdCursor } from './pagination';
 import type { OrderConnectionParent } from './resolvers/mappers';
 
@@ -24,23 +24,63 @@ interface Line {
   quantity: number;
 }
 
-/** The lines as the client listed them, checked. */
+/** The lines as the client listed them, checked. Messages name the line (1-based), never an id a person cannot read. */
 function checkLines(items: readonly OrderItemInput[]): Line[] {
   if (items.length < 1 || items.length > MAX_LINES) {
     throw badUserInput('items', `An order has 1 to ${MAX_LINES} lines; this one has ${items.length}.`);
   }
   const seen = new Set<string>();
-  const lines = items.map(({ productId, quantity }) => {
-    if (!isUuid(productId)) throw badUserInput('items', `"${productId}" is not a product id; check items[].productId.`);
+  const lines = items.map(({ productId, quantity }, index) => {
+    if (!isUuid(productId)) throw badUserInput('items', `Line ${index + 1} does not name a product of this store; remove it and add the product again.`);
     const id = productId.toLowerCase();
-    if (seen.has(id)) throw badUserInput('items', `Product "${productId}" is on two lines; put its whole quantity on one line.`);
+    if (seen.has(id)) throw badUserInput('items', `Line ${index + 1} repeats a product that is already on the order; put its whole quantity on one line.`);
     seen.add(id);
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
-      throw badUserInput('items', `The quantity of product "${productId}" must be 1 to ${MAX_QUANTITY}; got ${quantity}.`);
+      throw badUserInput('items', `The quantity on line ${index + 1} must be a whole number from 1 to ${MAX_QUANTITY}; it is ${quantity}.`);
     }
     return { productId: id, quantity };
   });
   return lines;
+}
+
+export const ADDRESS_LIMITS = { recipient: 50, phone: 20, postalCode: 10, line1: 100, line2: 100 } as const;
+const PHONE = /^\+?[0-9 ()-]{7,20}$/;
+const POSTAL_CODE = /^[0-9A-Za-z -]{1,10}$/;
+
+export interface ShippingAddress {
+  recipient: string;
+  phone: string;
+  postalCode: string;
+  line1: string;
+  line2: string | null;
+}
+
+/** A delivery address, trimmed and checked field by field; each message says which field and what to change. */
+export function checkShippingAddress(input: ShippingAddressInput): ShippingAddress {
+  const field = (name: keyof typeof ADDRESS_LIMITS, label: string, required: boolean): string | null => {
+    const value = ((input[name] as string | null | undefined) ?? '').trim();
+    const path = `shippingAddress.${name}`;
+    if (!value) {
+      if (required) throw badUserInput(path, `The ${label} is missing; fill it in.`);
+      return null;
+    }
+    const length = [...value].length;
+    if (length > ADDRESS_LIMITS[name]) throw badUserInput(path, `The ${label} takes at most ${ADDRESS_LIMITS[name]} characters; this one has ${length}.`);
+    return value;
+  };
+  const phone = field('phone', 'phone number', true)!;
+  if (!PHONE.test(phone) || phone.replace(/\D/g, '').length < 7) {
+    throw badUserInput('shippingAddress.phone', 'The phone number takes 7 to 20 digits, optionally with +, spaces, hyphens or parentheses, e.g. 010-1234-5678.');
+  }
+  const postalCode = field('postalCode', 'postal code', true)!;
+  if (!POSTAL_CODE.test(postalCode)) throw badUserInput('shippingAddress.postalCode', 'The postal code takes letters, digits, spaces and hyphens only, e.g. 04524.');
+  return {
+    recipient: field('recipient', "recipient's name", true)!,
+    phone,
+    postalCode,
+    line1: field('line1', 'street address', true)!,
+    line2: field('line2', 'second address line', false),
+  };
 }
 
 function checkKey(key: string): string {
@@ -60,13 +100,14 @@ export function cleanReason(reason: string | null | undefined): string | null {
 /** Why a line could not be reserved, read after its conditional update matched nothing. */
 async function unavailable(tx: EntityManager, line: Line) {
   const product = await tx.findOne(Product, line.productId);
-  if (!product) return badUserInput('items', `There is no product "${line.productId}"; check items[].productId.`);
-  if (!product.active) return badUserInput('items', `"${product.name}" (${product.id}) is no longer for sale; remove it from the order.`);
-  return appError(
-    'CONFLICT',
-    `Only ${product.stock} of "${product.name}" (${product.id}) left; the order asked for ${line.quantity}. Nothing was reserved.`,
-    { productId: product.id, available: product.stock },
-  );
+  if (!product) return appError('BAD_USER_INPUT', 'A product on the order is not in the store any more; remove it from your cart.', { field: 'items', productId: line.productId });
+  if (!product.active) return appError('BAD_USER_INPUT', `"${product.name}" is no longer for sale; remove it from your cart.`, { field: 'items', productId: product.id });
+  // The id goes in extensions for programs; a person reads the name and the number.
+  const left = product.stock === 0 ? `"${product.name}" is sold out` : `Only ${product.stock} of "${product.name}" ${product.stock === 1 ? 'is' : 'are'} left`;
+  return appError('CONFLICT', `${left}; the order asked for ${line.quantity}. Nothing was reserved: lower the quantity and order again.`, {
+    productId: product.id,
+    available: product.stock,
+  });
 }
 
 /**
@@ -77,11 +118,21 @@ async function unavailable(tx: EntityManager, line: Line) {
 export async function placeOrder(em: EntityManager, buyerId: string, input: PlaceOrderInput): Promise<Order> {
   const key = checkKey(input.idempotencyKey);
   const lines = checkLines(input.items);
+  const address = input.shippingAddress ? checkShippingAddress(input.shippingAddress) : null;
   const earlier = await em.findOne(Order, { buyerId, idempotencyKey: key });
   if (earlier) return sameOrder(em, earlier, lines);
   try {
     return await em.fork().transactional(async (tx) => {
       const order = new Order(buyerId, 0, key);
+      if (address) {
+        Object.assign(order, {
+          shipRecipient: address.recipient,
+          shipPhone: address.phone,
+          shipPostalCode: address.postalCode,
+          shipLine1: address.line1,
+          shipLine2: address.line2,
+        });
+      }
       const reserved = new Map<string, Product>();
       // Rows are locked in product-id order, so concurrent orders never deadlock.
       for (const line of [...lines].sort((a, b) => a.productId.localeCompare(b.productId))) {
@@ -117,7 +168,7 @@ async function sameOrder(em: EntityManager, order: Order, lines: Line[]): Promis
   const asked = lines.map((line) => `${line.productId}x${line.quantity}`).sort().join(',');
   const placed = items.map((item) => `${item.productId}x${item.quantity}`).sort().join(',');
   if (asked !== placed) {
-    throw conflict(`idempotencyKey "${order.idempotencyKey}" was already used for another order (${order.id}); make a new key for each order.`);
+    throw conflict('This idempotencyKey was already used for another order; make a new key for each order.');
   }
   return order;
 }
@@ -154,7 +205,7 @@ export async function fulfil(em: EntityManager, feed: OrderFeed, orderId: string
   const changed = await em.fork().transactional(async (tx) => {
     const order = await lockOrder(tx, orderId);
     const payment = await tx.findOne(Payment, { order: order.id });
-    if (payment?.status === 'REFUNDING') throw conflict(`Order "${order.id}" is being refunded; it cannot become ${to}.`);
+    if (payment?.status === 'REFUNDING') throw conflict(`This order is being refunded, so it cannot be ${statusInWords(to).toLowerCase()}.`);
     return changeStatus(tx, order, to, actor);
   });
   await feed.statusChanged(changed);

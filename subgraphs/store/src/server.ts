@@ -8,6 +8,7 @@ import { createContext, type StoreServices } from './context';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
 import { paymentWebhookRoute } from './webhooks';
+import { productImageRoute } from './productImages';
 
 export const typeDefs = parse(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
@@ -22,7 +23,7 @@ export interface StoreServerDeps {
   readiness: Record<string, ReadinessCheck>;
 }
 
-/** The store subgraph's HTTP and graphql-ws server, with the payment webhook, not yet listening. */
+/** The store subgraph's HTTP and graphql-ws server, with the payment webhook and product images, not yet listening. */
 export function createStoreServer(deps: StoreServerDeps): Promise<SubgraphServer> {
   return createSubgraphServer({
     name: 'store',
@@ -36,7 +37,10 @@ export function createStoreServer(deps: StoreServerDeps): Promise<SubgraphServer
     mode: deps.mode,
     readiness: deps.readiness,
     subscriptions: true,
-    routes: [paymentWebhookRoute(deps.store.checkout, deps.webhookSecret)],
-    health: async () => ({ subscriptions: deps.store.checkout.feed.activeSubscriptions, paymentProvider: deps.store.checkout.provider.name }),
+    routes: [paymentWebhookRoute(deps.store.checkout, deps.webhookSecret), productImageRoute(deps.em, deps.logger)],
+    health: async () => ({
+      subscriptions: deps.store.checkout.feed.activeSubscriptions + deps.store.products.activeSubscriptions,
+      paymentProvider: deps.store.checkout.provider.name,
+    }),
   });
 }

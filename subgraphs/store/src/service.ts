@@ -20,7 +20,8 @@ import type { StoreConfig } from './config';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { createOrderFeed } from './orderFeed';
-import { createPaymentProvider } from './payments';
+import { createPaymentProvider, isSandboxProvider } from './payments';
+import { createProductFeed } from './productFeed';
 import type { PaymentProvider } from './payments/provider';
 import { addSampleCatalog } from './sampleCatalog';
 import { createStoreServer } from './server';
@@ -58,15 +59,19 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
     const added = await addSampleCatalog(em);
     if (added > 0) logger.info({ products: added }, 'the catalog was empty: added sample products (SAMPLE_CATALOG=false to start empty)');
   }
+  const provider =
+    deps.paymentProvider ??
+    createPaymentProvider(
+      { provider: config.paymentProvider, timeoutMs: config.paymentTimeoutMs, tossApiUrl: config.tossApiUrl, tossSecretKey: config.tossSecretKey },
+      logger,
+    );
+  // The sandbox stands in for a provider's own records: in this database, they outlive a restart.
+  if (isSandboxProvider(provider)) provider.useDatabase(em);
+  const products = createProductFeed(pubsub, logger);
   const checkout: Checkout = {
     em,
-    provider:
-      deps.paymentProvider ??
-      createPaymentProvider(
-        { provider: config.paymentProvider, timeoutMs: config.paymentTimeoutMs, tossApiUrl: config.tossApiUrl, tossSecretKey: config.tossSecretKey },
-        logger,
-      ),
-    feed: createOrderFeed(pubsub, logger),
+    provider,
+    feed: createOrderFeed(pubsub, products, em, logger),
     logger,
     leaseMs: config.paymentTimeoutMs + 5000,
   };
@@ -88,7 +93,7 @@ export async function startStoreService(config: StoreConfig, deps: StoreDeps): P
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     routerSecret,
     webhookSecret,
-    store: { checkout },
+    store: { checkout, products },
     logger,
     mode: config.mode,
   });

@@ -82,6 +82,12 @@ export type Mutation = {
    * returns the first order instead of placing another.
    */
   placeOrder: Order;
+  /**
+   * Attaches an image to a product, replacing the one it had; `image: null` removes it. JPEG, PNG or
+   * WebP of at most 150 KiB (153600 bytes), checked by its first bytes, not by the declared type.
+   * Administrators only.
+   */
+  setProductImage: Product;
   /** Marks a PAID order SHIPPED. Administrators only. */
   shipOrder: Order;
   /** Changes a product; omitted fields stay as they are. Price changes apply to orders placed afterwards. */
@@ -120,6 +126,12 @@ export type MutationPlaceOrderArgs = {
 };
 
 
+export type MutationSetProductImageArgs = {
+  image?: InputMaybe<ProductImageInput>;
+  productId: Scalars['ID']['input'];
+};
+
+
 export type MutationShipOrderArgs = {
   orderId: Scalars['ID']['input'];
 };
@@ -145,6 +157,8 @@ export type Order = {
   items: Array<OrderItem>;
   /** The payment, once payOrder was called. */
   payment?: Maybe<Payment>;
+  /** Where it goes and who receives it; null for an order placed without one. The buyer and administrators only. */
+  shippingAddress?: Maybe<ShippingAddress>;
   status: OrderStatus;
   /** The sum of the lines. */
   total: Money;
@@ -275,6 +289,11 @@ export type PlaceOrderInput = {
   idempotencyKey: Scalars['String']['input'];
   /** 1 to 50 lines, one per product. */
   items: Array<OrderItemInput>;
+  /**
+   * Where the order goes and who receives it. Orders to be delivered need it (the web app always sends
+   * one); an order placed without one shows none to the administrator shipping it.
+   */
+  shippingAddress?: InputMaybe<ShippingAddressInput>;
 };
 
 /** Something for sale. */
@@ -290,6 +309,12 @@ export type Product = {
   description?: Maybe<Scalars['String']['output']>;
   /** The product's id (UUID v7). */
   id: Scalars['ID']['output'];
+  /**
+   * Where its image is served, on the router: a path with the image's content hash
+   * (`/product-images?id=…&v=…`), so it can be cached for good; a new image gets a new URL. Null
+   * without an image.
+   */
+  imageUrl?: Maybe<Scalars['String']['output']>;
   /** 1 to 100 characters. */
   name: Scalars['String']['output'];
   /** The current price; orders keep the price they were placed at. */
@@ -311,6 +336,17 @@ export type ProductEdge = {
   /** Pass as `after` to get the products after this one. */
   cursor: Scalars['String']['output'];
   node: Product;
+};
+
+/**
+ * An image file for a product, sent inline: its bytes base64-encoded (a whole request stays under the
+ * router's 256 KiB body limit).
+ */
+export type ProductImageInput = {
+  /** The file's bytes in standard base64, at most 150 KiB once decoded. */
+  base64: Scalars['String']['input'];
+  /** image/jpeg, image/png or image/webp; must match what the bytes are. */
+  contentType: Scalars['String']['input'];
 };
 
 export type Query = {
@@ -362,6 +398,30 @@ export type QueryProductsArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Where an order is delivered, as the buyer gave it. */
+export type ShippingAddress = {
+  __typename?: 'ShippingAddress';
+  line1: Scalars['String']['output'];
+  line2?: Maybe<Scalars['String']['output']>;
+  phone: Scalars['String']['output'];
+  postalCode: Scalars['String']['output'];
+  recipient: Scalars['String']['output'];
+};
+
+/** Where an order is delivered. Text is trimmed; a field given empty is missing. */
+export type ShippingAddressInput = {
+  /** Street address: 1 to 100 characters. */
+  line1: Scalars['String']['input'];
+  /** Apartment, floor, building: at most 100 characters. */
+  line2?: InputMaybe<Scalars['String']['input']>;
+  /** A phone number for the courier: 7 to 20 digits, optionally with +, spaces, hyphens or parentheses. */
+  phone: Scalars['String']['input'];
+  /** 1 to 10 letters, digits, spaces or hyphens (a Korean postal code has 5 digits). */
+  postalCode: Scalars['String']['input'];
+  /** Who receives the parcel: 1 to 50 characters. */
+  recipient: Scalars['String']['input'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -369,11 +429,22 @@ export type Subscription = {
    * after a final status (COMPLETED, CANCELLED, REFUNDED, PAYMENT_FAILED).
    */
   orderStatusChanged: Order;
+  /**
+   * A product each time it changes (stock reserved or released by an order, an administrator's edit,
+   * a new image), for 1 to 100 product ids: how a store page shows "Sold out" without a reload.
+   * Anyone may follow it, signed in or not. Never completes by itself.
+   */
+  productChanged: Product;
 };
 
 
 export type SubscriptionOrderStatusChangedArgs = {
   orderId: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionProductChangedArgs = {
+  ids: Array<Scalars['ID']['input']>;
 };
 
 /** Changes to a product; an omitted field stays as it is, null clears description or category. */
@@ -506,7 +577,10 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<ProductModel>;
   ProductConnection: ResolverTypeWrapper<ProductConnectionParentModel>;
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
+  ProductImageInput: ProductImageInput;
   Query: ResolverTypeWrapper<{}>;
+  ShippingAddress: ResolverTypeWrapper<ShippingAddress>;
+  ShippingAddressInput: ShippingAddressInput;
   Subscription: ResolverTypeWrapper<{}>;
   UpdateProductInput: UpdateProductInput;
   User: ResolverTypeWrapper<UserRefModel>;
@@ -535,7 +609,10 @@ export type ResolversParentTypes = ResolversObject<{
   Product: ProductModel;
   ProductConnection: ProductConnectionParentModel;
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
+  ProductImageInput: ProductImageInput;
   Query: {};
+  ShippingAddress: ShippingAddress;
+  ShippingAddressInput: ShippingAddressInput;
   Subscription: {};
   UpdateProductInput: UpdateProductInput;
   User: UserRefModel;
@@ -558,6 +635,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   payOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPayOrderArgs, 'input'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+  setProductImage?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationSetProductImageArgs, 'productId'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'orderId'>>;
   updateProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'id' | 'input'>>;
 }>;
@@ -570,6 +648,7 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
+  shippingAddress?: Resolver<Maybe<ResolversTypes['ShippingAddress']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -632,6 +711,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  imageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   stock?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -658,8 +738,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   products?: Resolver<Maybe<ResolversTypes['ProductConnection']>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first' | 'includeInactive'>>;
 }>;
 
+export type ShippingAddressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ShippingAddress'] = ResolversParentTypes['ShippingAddress']> = ResolversObject<{
+  line1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  line2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  postalCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recipient?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['Order'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
+  productChanged?: SubscriptionResolver<ResolversTypes['Product'], "productChanged", ParentType, ContextType, RequireFields<SubscriptionProductChangedArgs, 'ids'>>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
@@ -684,6 +774,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ShippingAddress?: ShippingAddressResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -17,7 +17,7 @@ export const ORDER_STATUSES = [
 @Unique({ properties: ['buyerId', 'idempotencyKey'] })
 @Index({ properties: ['buyerId', 'id'] })
 @Index({ properties: ['status', 'id'] })
-export class Order extends BaseEntity<'status'> {
+export class Order extends BaseEntity<'status' | 'shipRecipient' | 'shipPhone' | 'shipPostalCode' | 'shipLine1' | 'shipLine2'> {
   @Property({ type: 'uuid' })
   buyerId: string;
 
@@ -31,6 +31,22 @@ export class Order extends BaseEntity<'status'> {
   /** The buyer's key for this order: placing again with it returns this order. */
   @Property({ type: 'string', length: 100 })
   idempotencyKey: string;
+
+  /** The delivery address, as placeOrder was given it (all null for an order placed without one). */
+  @Property({ type: 'string', length: 50, nullable: true })
+  shipRecipient: string | null = null;
+
+  @Property({ type: 'string', length: 20, nullable: true })
+  shipPhone: string | null = null;
+
+  @Property({ type: 'string', length: 10, nullable: true })
+  shipPostalCode: string | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  shipLine1: string | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  shipLine2: string | null = null;
 
   constructor(buyerId: string, totalAmount: number, idempotencyKey: string) {
     super();

@@ -6,7 +6,7 @@ import { BaseEntity } from '@dorandoran/service-kit';
 @Index({ properties: ['active', 'id'] })
 @Check({ name: 'products_stock_not_negative', expression: 'stock >= 0' })
 @Check({ name: 'products_price_positive', expression: 'price > 0' })
-export class Product extends BaseEntity<'description' | 'category' | 'active'> {
+export class Product extends BaseEntity<'description' | 'category' | 'active' | 'imageSha256'> {
   @Property({ type: 'string', length: 100 })
   name: string;
 
@@ -25,6 +25,10 @@ export class Product extends BaseEntity<'description' | 'category' | 'active'> {
 
   @Property({ type: 'boolean', default: true })
   active: boolean = true;
+
+  /** SHA-256 (hex) of its image in product_images, which names the image's URL; null without one. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  imageSha256: string | null = null;
 
   constructor(name: string, price: number, stock: number) {
     super();

@@ -1,6 +1,6 @@
 import type { Logger } from '@dorandoran/service-kit';
 import type { PaymentProvider } from './provider';
-import { createSandboxProvider } from './sandbox';
+import { createSandboxProvider, type SandboxProvider } from './sandbox';
 import { createTossProvider } from './toss';
 
 export * from './provider';
@@ -30,3 +30,5 @@ export function createPaymentProvider(config: PaymentProviderConfig, logger?: Lo
   }
   return createTossProvider({ apiUrl: config.tossApiUrl, secretKey: config.tossSecretKey, timeoutMs: config.timeoutMs, logger });
 }
+
+export const isSandboxProvider = (provider: PaymentProvider): provider is SandboxProvider => provider.name === 'sandbox' && 'useDatabase' in provider;

@@ -24,11 +24,13 @@ export const permissions = shield(
       shipOrder: isAdmin,
       completeOrder: isAdmin,
       cancelAbandonedOrders: isServiceOrAdmin,
+      setProductImage: isAdmin,
     },
     // orderStatusChanged has no `resolve`, so shield wraps `subscribe`: a refusal fails that operation only.
     Subscription: {
       '*': deny,
       orderStatusChanged: canSeeOrder((args) => args.orderId),
+      productChanged: allow,
     },
     Order: isOrderVisible,
     User: { orders: isSelfOrAdmin },

@@ -1,16 +1,29 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { createProduct, updateProduct } from '../catalog';
 import { cancelAbandonedOrders, cancelOrder, payOrder } from '../checkout';
-import { isAdmin, type Context } from '../context';
+import { isAdmin, type Context, type StoreServices } from '../context';
 import { fulfil, placeOrder } from '../orders';
+import { setProductImage } from '../productImages';
 
 /** The person acting: administrators act as ADMIN, everyone else as the buyer (permissions checked which orders). */
 const actorOf = ({ viewer }: Context) => ({ role: isAdmin(viewer) ? ('ADMIN' as const) : ('BUYER' as const), userId: viewer!.userId });
 
+/** A product change, once committed, goes to productChanged subscribers. */
+async function announced<T extends { id: string }>(store: StoreServices, product: T): Promise<T> {
+  await store.products.changed([product.id]);
+  return product;
+}
+
 export const Mutation: MutationResolvers = {
   createProduct: (_parent, { input }, { em }) => createProduct(em, input),
-  updateProduct: (_parent, { id, input }, { em }) => updateProduct(em, id, input),
-  placeOrder: (_parent, { input }, { em, viewer }) => placeOrder(em, viewer!.userId, input),
+  updateProduct: async (_parent, { id, input }, { em, store }) => announced(store, await updateProduct(em, id, input)),
+  setProductImage: async (_parent, { productId, image }, { em, store }) => announced(store, await setProductImage(em, productId, image)),
+  placeOrder: async (_parent, { input }, { em, viewer, store }) => {
+    const order = await placeOrder(em, viewer!.userId, input);
+    // Committed: the reserved stock is news for open store pages.
+    await store.products.changed(input.items.map((item) => item.productId.toLowerCase()));
+    return order;
+  },
   payOrder: (_parent, { input }, { store, viewer }) => payOrder(store.checkout, viewer!.userId, input),
   cancelOrder: (_parent, { orderId, reason }, context) => cancelOrder(context.store.checkout, actorOf(context), orderId, reason),
   shipOrder: (_parent, { orderId }, context) => fulfil(context.em, context.store.checkout.feed, orderId, 'SHIPPED', actorOf(context)),

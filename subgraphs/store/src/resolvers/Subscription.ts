@@ -17,4 +17,12 @@ export const Subscription: SubscriptionResolvers = {
       return events;
     },
   },
+  // Each event reads the product as it is then: a page shows the newest stock, however events interleave.
+  productChanged: {
+    subscribe: (_root, { ids }, context) =>
+      context.store.products.watch(ids, async (productId) => {
+        renewForEvent(context);
+        return { productChanged: (await context.loaders.productById.load(productId))! };
+      }),
+  },
 };
