@@ -36,6 +36,7 @@ import { serviceAccountOf } from './protection/serviceCaller';
 import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
 import { fileSupergraph } from './supergraph';
 import { serveWebApp } from './webApp';
+import { forwardProductImages } from './productImages';
 import { forwardPaymentWebhooks } from './webhookForward';
 
 export interface RouterDeps {
@@ -171,6 +172,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       readinessRoute(() => readiness),
       ...(config.metricsPort === undefined ? [metrics.route()] : []),
       forwardPaymentWebhooks({ gateway, subgraphUrl, timeoutMs: timeoutOf('store'), logger }),
+      forwardProductImages({ gateway, subgraphUrl, timeoutMs: timeoutOf('store'), logger }),
     ],
   });
   subscriptions = createSubscriptionServer({
