@@ -46,7 +46,7 @@ export interface Stack {
   services: Record<Exclude<ServiceName, 'store'> | 'router', RunningService> & { store: RunningStore };
   /** Makes the account with this email an administrator, as `npm run admin:create` does. */
   grantAdmin(email: string): Promise<void>;
-  stopService(name: ServiceName): Promise<void>;
+  stopService(name: ServiceName | 'router'): Promise<void>;
   /**
    * Another chat instance on the first one's database (real PostgreSQL only: an in-memory PGlite
    * cannot be shared), as a second machine would run it. Closed with the stack.

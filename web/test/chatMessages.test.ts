@@ -1,7 +1,7 @@
-import { mergeMessages, missedMessages, toMessagePage, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
+import { MAX_MESSAGE_LENGTH, mergeMessages, messageLength, missedMessages, toMessagePage, withUnreadCounts, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
 
 const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };
-const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, sender, ...extra });
+const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, unreadCount: 0, sender, ...extra });
 
 describe('mergeMessages (what a room shows)', () => {
   test('history pages and live messages merge oldest first, each once', () => {
@@ -92,5 +92,21 @@ describe('toMessagePage (a ChatRoomMessages page as the room uses it)', () => {
   test("no cursor at the room's first message, and an empty page when the room is gone", () => {
     expect(toMessagePage({ edges, pageInfo: { hasPreviousPage: false, startCursor: 'c1' } }).olderCursor).toBeNull();
     expect(toMessagePage(undefined)).toEqual({ messages: [], olderCursor: null });
+  });
+});
+
+describe('withUnreadCounts (the sender\'s unread numbers kept live)', () => {
+  test('takes the server\'s numbers for the messages it names and keeps the rest, and the same objects when nothing changed', () => {
+    const shown = [message('m1', '2026-11-24T10:00:01Z', { unreadCount: 2 }), message('m2', '2026-11-24T10:00:02Z', { unreadCount: 2 })];
+    const updated = withUnreadCounts(shown, new Map([['m2', 1], ['m9', 0]]));
+    expect(updated.map((m) => [m.id, m.unreadCount])).toEqual([['m1', 2], ['m2', 1]]);
+    expect(updated[0]).toBe(shown[0]);
+  });
+});
+
+describe('messageLength (the limit as the server counts it)', () => {
+  test('counts code points after trimming, so an emoji is one character and surrounding spaces are none', () => {
+    expect(messageLength('  안녕 👋  ')).toBe(4);
+    expect(messageLength('a'.repeat(MAX_MESSAGE_LENGTH) + '   ')).toBe(4000);
   });
 });

@@ -1,6 +1,6 @@
 import { memberFor } from '../src/pages/roomMembers';
 
-const user = (id: string, nickname: string) => ({ __typename: 'User' as const, id, nickname, avatarUrl: null });
+const user = (id: string, nickname: string) => ({ __typename: 'User' as const, id, nickname, avatarUrl: null, bio: null });
 
 describe('memberFor (who a nickname typed to start a room means)', () => {
   test('the one exact match wins over longer nicknames with the same start, case aside', () => {
@@ -23,6 +23,8 @@ describe('memberFor (who a nickname typed to start a room means)', () => {
   });
 
   test('two people with exactly that nickname is an error, not a guess at one of them', () => {
-    expect(() => memberFor('Mina', [user('u1', 'Mina'), user('u5', 'mina'), user('u2', 'Mina Kim')])).toThrow(/^2 people are called "Mina"/);
+    expect(() => memberFor('Mina', [user('u1', 'Mina'), user('u5', 'mina'), user('u2', 'Mina Kim')])).toThrow(
+      '2 people are called "Mina"; pick the one you mean from the suggestions.',
+    );
   });
 });

@@ -26,6 +26,19 @@ export function mergeMessages(shown: readonly ShownMessage[], incoming: readonly
   return result.sort((a, b) => Number(onTheWay(a)) - Number(onTheWay(b)) || (onTheWay(a) ? a.createdAt.localeCompare(b.createdAt) : a.id.localeCompare(b.id)));
 }
 
+/** The most characters a message may have, counted as the server counts them: after trimming, per code point. */
+export const MAX_MESSAGE_LENGTH = 4000;
+
+export const messageLength = (text: string) => [...text.trim()].length;
+
+/** The shown messages with the server's current unread numbers (others keep theirs). */
+export function withUnreadCounts(shown: readonly ShownMessage[], counts: ReadonlyMap<string, number>): ShownMessage[] {
+  return shown.map((message) => {
+    const unreadCount = counts.get(message.id);
+    return unreadCount === undefined || unreadCount === message.unreadCount ? message : { ...message, unreadCount };
+  });
+}
+
 /** One page of a room's messages, oldest first, as ChatRoomMessages returns it. */
 export interface MessagePage {
   messages: ChatMessageFragment[];
