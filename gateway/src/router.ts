@@ -22,7 +22,7 @@ import { createRouterMetrics } from './metrics';
 import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
 import { AuthenticatedDataSource } from './plugins/subgraphAuth';
-import { sandboxLandingPage } from './plugins/sandboxLandingPage';
+import { SANDBOX_CONTENT_SECURITY_POLICY, sandboxLandingPage } from './plugins/sandboxLandingPage';
 import { SESSION_PATH, sessionCookiePlugin } from './plugins/sessionCookie';
 import { withoutSuggestions } from './plugins/subscriptionLimits';
 import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
@@ -153,6 +153,8 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       if (await cors(req, res)) return true;
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname !== '/graphql' && pathname !== SESSION_PATH) return false;
+      // A browser's GET is the Sandbox page (plugins/sandboxLandingPage.ts), under its own policy.
+      if (req.method === 'GET') res.setHeader('content-security-policy', SANDBOX_CONTENT_SECURITY_POLICY);
       // The batch service spends a budget of its own, never its address's (protection/serviceCaller.ts).
       const service = await serviceAccountOf(req.headers.authorization, verifier);
       try {
@@ -165,7 +167,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       }
       return false;
     },
-    fallback: serveWebApp(config.webDistPath),
+    fallback: serveWebApp({ distDir: config.webDistPath, graphiql: config.mode === 'development' }),
     context: (req, requestId) => createRouterContext(req, requestId, verifier, config.trustProxyHops),
     routes: [
       healthRoute(() => ({ service: 'router', subscriptions: subscriptions?.stats() })),

@@ -22,6 +22,11 @@ describe('Apollo Sandbox at GET /graphql', () => {
       expect(html).toContain('initialEndpoint: endpoint');
       expect(html).toContain("initialSubscriptionEndpoint: endpoint.replace(/^http/, 'ws')");
       expect(html).toContain("sharedHeaders: { authorization: '' }");
+      // Where to go when Apollo's CDN cannot be reached, and the page's own policy (its inline script by hash).
+      expect(html).toContain('<a href="/graphiql">local GraphiQL</a>');
+      const policy = response.headers.get('content-security-policy')!;
+      expect(policy).toMatch(/script-src 'sha256-[\w+/=]+' https:\/\/embeddable-sandbox\.cdn\.apollographql\.com/);
+      expect(policy).toContain('frame-src https://sandbox.embed.apollographql.com');
       // The page does not get in the way of the graph: a query still answers as JSON.
       expect((await router.execute('{ hello }')).data).toEqual({ hello: 'hello' });
     } finally {

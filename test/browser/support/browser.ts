@@ -13,7 +13,7 @@ const WEB = path.join(ROOT, 'web');
 const INDEX_HTML = path.join(WEB, 'dist', 'index.html');
 const RESULTS = path.join(WEB, 'test-results');
 
-/** The newest modification time (ms) of the app's sources: everything under web/src, the page, package.json and the Vite config. */
+/** The newest modification time (ms) of the app's sources: everything under web/src and web/public, the pages, package.json and the Vite configs. */
 function newestSource(): number {
   let newest = 0;
   const visit = (entry: string) => {
@@ -22,7 +22,7 @@ function newestSource(): number {
     if (info.isDirectory()) for (const name of readdirSync(entry)) visit(path.join(entry, name));
     else newest = Math.max(newest, info.mtimeMs);
   };
-  for (const entry of ['src', 'index.html', 'package.json', 'vite.config.ts', 'vite.config.mts']) visit(path.join(WEB, entry));
+  for (const entry of ['src', 'public', 'index.html', 'graphiql.html', 'package.json', 'vite.config.mts', 'vite.graphiql.config.mts']) visit(path.join(WEB, entry));
   return newest;
 }
 
@@ -71,6 +71,8 @@ export function buildWebApp(): void {
     try {
       execFileSync('npm', ['run', 'build:web'], {
         cwd: ROOT,
+        // Jest's NODE_ENV=test would make Vite bundle React's development build, which no one is served.
+        env: { ...process.env, NODE_ENV: 'production' },
         stdio: ['ignore', 'pipe', 'pipe'],
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
