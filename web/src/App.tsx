@@ -5,6 +5,7 @@ import { client } from './apollo';
 import { LogOutDocument } from './__generated__/graphql';
 import { Loading } from './components/Status';
 import { AuthPage } from './pages/AuthPage';
+import { CartLink } from './pages/store/CartLink';
 import { session } from './session';
 import { useRestoringSession, useSession } from './useSession';
 
@@ -23,6 +24,7 @@ const CartPage = onDemand(() => import('./pages/store/CartPage'), 'CartPage');
 const OrderPage = onDemand(() => import('./pages/store/OrderPage'), 'OrderPage');
 const OrdersPage = onDemand(() => import('./pages/store/OrdersPage'), 'OrdersPage');
 const StorePage = onDemand(() => import('./pages/store/StorePage'), 'StorePage');
+const ProductPage = onDemand(() => import('./pages/store/ProductPage'), 'ProductPage');
 // Only administrators load the administration's code.
 const AdminPage = onDemand(() => import('./pages/admin/AdminPage'), 'AdminPage');
 
@@ -67,6 +69,7 @@ export function App() {
           <NavLink to="/chat">Chat</NavLink>
           <NavLink to="/store">Store</NavLink>
           <NavLink to="/orders">My orders</NavLink>
+          <CartLink />
           <NavLink to="/profile">Profile</NavLink>
           {isAdmin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
@@ -78,6 +81,7 @@ export function App() {
           <Routes>
             <Route path="/chat/:roomId?" element={<ChatPage />} />
             <Route path="/store" element={<StorePage />} />
+            <Route path="/products/:productId" element={<ProductPage />} />
             <Route path="/cart" element={<CartPage />} />
             <Route path="/orders" element={<OrdersPage />} />
             <Route path="/orders/:orderId" element={<OrderPage />} />

@@ -5,11 +5,12 @@ import { AdminOrdersDocument, CancelOrderDocument, CompleteOrderDocument, ShipOr
 import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { ORDER_STATUSES, orderStatusText } from '../../orderStatus';
+import { ConfirmAction } from '../store/ConfirmAction';
+import { ShippingAddressView } from '../store/ShippingAddressView';
 import { appendNextPage } from '../../pagination';
 
-const STATUSES: OrderStatus[] = ['PENDING_PAYMENT', 'PAID', 'SHIPPED', 'COMPLETED', 'CANCELLED', 'REFUNDED', 'PAYMENT_FAILED'];
-
-/** Every order, by status: ship, complete, cancel. */
+/** Every order, by status: where it goes, ship, complete, cancel (after a confirmation). */
 export function AdminOrders() {
   const [status, setStatus] = useState<OrderStatus | ''>('');
   const orders = useQuery(AdminOrdersDocument, { variables: { first: 50, status: status || null }, fetchPolicy: 'cache-and-network' });
@@ -26,9 +27,9 @@ export function AdminOrders() {
         Status
         <select value={status} onChange={(e) => setStatus(e.target.value as OrderStatus | '')}>
           <option value="">Any</option>
-          {STATUSES.map((s) => (
+          {ORDER_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {orderStatusText(s)}
             </option>
           ))}
         </select>
@@ -37,24 +38,39 @@ export function AdminOrders() {
       <ErrorMessage error={orders.error ?? shipping.error ?? completing.error ?? cancelling.error} />
       <ul className="orders">
         {list.map((order) => (
-          <li key={order.id} className="card">
-            <Link to={`/orders/${order.id}`}>{order.buyer.nickname}</Link> · {order.items.map((item) => `${item.productName} × ${item.quantity}`).join(', ')} ·{' '}
-            {formatMoney(order.total)} · <span className="status">{order.status}</span>
-            {order.status === 'PAID' && (
-              <button type="button" disabled={busy} onClick={() => act(ship({ variables: { orderId: order.id } }))}>
-                Ship
-              </button>
-            )}
-            {order.status === 'SHIPPED' && (
-              <button type="button" disabled={busy} onClick={() => act(complete({ variables: { orderId: order.id } }))}>
-                Complete
-              </button>
-            )}
-            {['PENDING_PAYMENT', 'PAID', 'SHIPPED'].includes(order.status) && (
-              <button type="button" disabled={busy} onClick={() => act(cancel({ variables: { orderId: order.id, reason: 'Cancelled by an administrator' } }))}>
-                Cancel
-              </button>
-            )}
+          <li key={order.id} className="card admin-order" aria-label={`Order of ${order.buyer.nickname}`}>
+            <p className="summary">
+              <Link to={`/orders/${order.id}`}>{order.buyer.nickname}</Link> · {order.items.map((item) => `${item.productName} × ${item.quantity}`).join(', ')} ·{' '}
+              {formatMoney(order.total)} · <span className="status">{orderStatusText(order.status)}</span>
+            </p>
+            <ShippingAddressView address={order.shippingAddress} />
+            <div className="actions">
+              {order.status === 'PAID' && (
+                <button type="button" disabled={busy} onClick={() => act(ship({ variables: { orderId: order.id } }))}>
+                  Ship
+                </button>
+              )}
+              {order.status === 'SHIPPED' && (
+                <button type="button" disabled={busy} onClick={() => act(complete({ variables: { orderId: order.id } }))}>
+                  Mark delivered
+                </button>
+              )}
+              {['PENDING_PAYMENT', 'PAID', 'SHIPPED'].includes(order.status) && (
+                <ConfirmAction
+                  label="Cancel"
+                  question={
+                    <>
+                      Cancel {order.buyer.nickname}'s order of {formatMoney(order.total)}?{' '}
+                      {order.status === 'PENDING_PAYMENT' ? 'It has not been paid; the stock goes back.' : 'The payment is refunded to the buyer and the stock goes back.'}
+                    </>
+                  }
+                  confirm="Yes, cancel the order"
+                  keep="Keep it"
+                  disabled={busy}
+                  onConfirm={() => act(cancel({ variables: { orderId: order.id, reason: 'Cancelled by an administrator' } }))}
+                />
+              )}
+            </div>
           </li>
         ))}
       </ul>

@@ -1,12 +1,19 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { CreateProductDocument, ProductsDocument, UpdateProductDocument, type ProductCardFragment, type UpdateProductInput } from '../../__generated__/graphql';
+import {
+  CreateProductDocument,
+  ProductsDocument,
+  SetProductImageDocument,
+  UpdateProductDocument,
+  type ProductCardFragment,
+  type UpdateProductInput,
+} from '../../__generated__/graphql';
 import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
 import { appendNextPage } from '../../pagination';
 
-/** Every product (inactive too): create, edit, stock. */
+/** Every product (inactive too): create, edit, stock, picture. */
 export function AdminProducts() {
   const products = useQuery(ProductsDocument, { variables: { first: 100, includeInactive: true }, fetchPolicy: 'cache-and-network' });
   const list = products.data?.products?.edges.map((edge) => edge.node) ?? [];
@@ -119,6 +126,7 @@ function ProductRow({ product }: { product: ProductCardFragment }) {
       <h3>
         {product.name} <span className="price">{formatMoney(product.price)}</span> {product.active ? '' : '(inactive)'}
       </h3>
+      <ImagePicker product={product} />
       <label>
         Name
         <span className="visually-hidden"> of {product.name}</span>
@@ -152,5 +160,94 @@ function ProductRow({ product }: { product: ProductCardFragment }) {
       </button>
       <ErrorMessage error={error} />
     </form>
+  );
+}
+
+/** The store's bound on one image (ProductImageInput: 150 KiB), and the types it takes. */
+const MAX_IMAGE_BYTES = 150 * 1024;
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+/** A picture file larger than this is not read at all (a phone photo is a few MB). */
+const MAX_PICKED_BYTES = 20 * 1024 * 1024;
+/** Longest side of a picture scaled down in the browser: sharp on the product page, small to send. */
+const MAX_SIDE = 1200;
+
+const asBase64 = (blob: Blob) =>
+  new Promise<string>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(new Error('The file could not be read; choose it again.'));
+    reader.readAsDataURL(blob);
+  });
+
+const encode = (canvas: HTMLCanvasElement, quality: number) =>
+  new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/webp', quality));
+
+/**
+ * The picked file as the store takes it. A JPEG, PNG or WebP already small enough is sent as it is
+ * (the store checks its bytes, whatever the file is called); anything larger is drawn on a canvas,
+ * at most MAX_SIDE pixels a side, and encoded as WebP, less finely until it fits.
+ */
+async function prepareImage(file: File): Promise<{ contentType: string; base64: string }> {
+  if (file.size > MAX_PICKED_BYTES) throw new Error('The file is over 20 MB; choose a smaller picture.');
+  if (IMAGE_TYPES.includes(file.type) && file.size <= MAX_IMAGE_BYTES) return { contentType: file.type, base64: await asBase64(file) };
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new Error('That file is not a picture the browser can read; choose a JPEG, PNG or WebP image.');
+  }
+  let scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  for (let attempt = 0; attempt < 6; attempt++, scale *= 0.75) {
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const blob = await encode(canvas, 0.82);
+    if (blob && blob.size <= MAX_IMAGE_BYTES) return { contentType: 'image/webp', base64: await asBase64(blob) };
+  }
+  throw new Error('The picture stays over 150 KiB even scaled down; choose a simpler one.');
+}
+
+/** The product's picture: shown, replaced by a picked file, or removed. */
+function ImagePicker({ product }: { product: ProductCardFragment }) {
+  const [setImage, { loading, error }] = useMutation(SetProductImageDocument);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [preparing, setPreparing] = useState(false);
+  const pick = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    setProblem(null);
+    setPreparing(true);
+    try {
+      const image = await prepareImage(file);
+      await setImage({ variables: { productId: product.id, image } }).catch(() => undefined);
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    } finally {
+      setPreparing(false);
+    }
+  };
+  return (
+    <div className="image-picker">
+      {product.imageUrl ? <img src={product.imageUrl} alt={product.name} className="product-image thumb" /> : <span className="hint">No picture</span>}
+      <label>
+        {product.imageUrl ? 'Replace picture' : 'Add picture'}
+        <span className="visually-hidden"> of {product.name}</span>
+        <input type="file" accept={IMAGE_TYPES.join(',')} disabled={loading || preparing} onChange={(e) => void pick(e.target)} />
+      </label>
+      {product.imageUrl && (
+        <button type="button" disabled={loading || preparing} onClick={() => void setImage({ variables: { productId: product.id, image: null } }).catch(() => undefined)}>
+          Remove picture<span className="visually-hidden"> of {product.name}</span>
+        </button>
+      )}
+      {preparing && <span role="status">Preparing the picture…</span>}
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      <ErrorMessage error={error} />
+    </div>
   );
 }

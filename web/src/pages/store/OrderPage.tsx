@@ -4,6 +4,9 @@ import { useParams } from 'react-router';
 import { CancelOrderDocument, OrderDocument, OrderStatusChangedDocument, PayOrderDocument } from '../../__generated__/graphql';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { historyText, orderStatusText } from '../../orderStatus';
+import { ConfirmAction } from './ConfirmAction';
+import { ShippingAddressView } from './ShippingAddressView';
 import { useCatchUpOnReconnect } from '../../useCatchUp';
 
 /** The sandbox provider's test cards (store's PayOrderInput.paymentKey). */
@@ -29,7 +32,7 @@ export function OrderPage() {
     <section className="card order" aria-label="Order">
       <h1>Order</h1>
       <p>
-        Status: <strong aria-label="Order status">{current.status}</strong>
+        Status: <strong aria-label="Order status">{orderStatusText(current.status)}</strong>
       </p>
       <ul>
         {current.items.map((item) => (
@@ -41,6 +44,8 @@ export function OrderPage() {
       <p>
         Total <strong>{formatMoney(current.total)}</strong>
       </p>
+      <h2>Delivery</h2>
+      <ShippingAddressView address={current.shippingAddress} />
       {current.payment?.failureReason && (
         <p className="error" role="alert">
           {current.payment.failureReason}
@@ -48,13 +53,13 @@ export function OrderPage() {
         </p>
       )}
       {current.status === 'PENDING_PAYMENT' && <PaymentForm orderId={current.id} amount={current.total.amount} />}
-      {(current.status === 'PENDING_PAYMENT' || current.status === 'PAID') && <CancelButton orderId={current.id} />}
+      {(current.status === 'PENDING_PAYMENT' || current.status === 'PAID') && <CancelButton orderId={current.id} paid={current.status === 'PAID'} />}
       <h2>History</h2>
       <ol className="history">
         {current.history.map((change) => (
           <li key={`${change.at}-${change.to}`}>
-            {new Date(change.at).toLocaleString()}: {change.from ? `${change.from} → ` : ''}
-            {change.to} ({change.actorRole.toLowerCase()}){change.reason ? ` — ${change.reason}` : ''}
+            <time dateTime={change.at}>{new Date(change.at).toLocaleString()}</time>: {historyText(change)}
+            {change.reason ? ` — ${change.reason}` : ''}
           </li>
         ))}
       </ol>
@@ -89,13 +94,18 @@ function PaymentForm({ orderId, amount }: { orderId: string; amount: number }) {
   );
 }
 
-function CancelButton({ orderId }: { orderId: string }) {
+function CancelButton({ orderId, paid }: { orderId: string; paid: boolean }) {
   const [cancel, { loading, error }] = useMutation(CancelOrderDocument);
   return (
     <div>
-      <button type="button" disabled={loading} onClick={() => void cancel({ variables: { orderId, reason: 'Cancelled by the buyer' } }).catch(() => undefined)}>
-        Cancel order
-      </button>
+      <ConfirmAction
+        label="Cancel order"
+        question={paid ? 'Cancel this order? Your payment will be refunded to your card.' : 'Cancel this order? It cannot be undone.'}
+        confirm="Yes, cancel the order"
+        keep="Keep the order"
+        disabled={loading}
+        onConfirm={() => void cancel({ variables: { orderId, reason: 'Cancelled by the buyer' } }).catch(() => undefined)}
+      />
       <ErrorMessage error={error} />
     </div>
   );

@@ -4,6 +4,7 @@ import { MyOrdersDocument } from '../../__generated__/graphql';
 import { LoadMore } from '../../components/LoadMore';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
+import { orderStatusText } from '../../orderStatus';
 import { appendNextPage } from '../../pagination';
 
 /** The buyer's orders, newest first. */
@@ -21,7 +22,7 @@ export function OrdersPage() {
           <li key={order.id}>
             <Link to={`/orders/${order.id}`}>
               {new Date(order.createdAt).toLocaleString()} · {order.items.map((item) => `${item.productName} × ${item.quantity}`).join(', ')} ·{' '}
-              {formatMoney(order.total)} · <span className="status">{order.status}</span>
+              {formatMoney(order.total)} · <span className="status">{orderStatusText(order.status)}</span>
             </Link>
           </li>
         ))}
