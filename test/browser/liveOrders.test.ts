@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
-import { bearer, post } from '../support/graphql';
-import { signUp, signUpAdmin } from '../support/users';
+import { post } from '../support/graphql';
+import { signUp } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
+import { cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
+import { adminInBrowser as adminSignedUp, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin as newGraphAdmin, nav, orderStatus, productCard, won } from './support/shop';
 
 /**
  * The store in a real Chromium against a real stack: an administrator's products and fulfilment in
@@ -15,58 +16,8 @@ const web = webAppInChromium();
 /** Order subscriptions the store is serving now. */
 const orderSubscriptions = async () => (await health<{ subscriptions: number }>(web.stack.storeUrl)).subscriptions;
 
-/** The app's money, as formatMoney writes it (ko-KR, KRW): ₩24,000. */
-const won = (amount: number) => new Intl.NumberFormat('ko-KR', { style: 'currency', currency: 'KRW' }).format(amount);
-
-const nav = (page: Page, name: string) => page.getByRole('banner').getByRole('link', { name, exact: true });
-const adminTab = (page: Page, name: string) => page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name, exact: true });
-const orderStatus = (page: Page) => page.getByRole('region', { name: 'Order', exact: true }).getByLabel('Order status', { exact: true });
-const productCard = (page: Page, name: string) =>
-  page.getByRole('list', { name: 'Products' }).getByRole('listitem').filter({ has: page.getByRole('heading', { name, exact: true }) });
-
-const CREATE_PRODUCT = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }';
-
-/** A new administrator working through the graph, not the browser: runs an operation and returns its data; errors fail the test. */
-async function graphAdmin(): Promise<(query: string, variables?: Record<string, unknown>) => Promise<Record<string, any>>> {
-  const admin = await signUpAdmin(web.stack);
-  return async (query, variables = {}) => {
-    const response = await post(web.stack.routerUrl, query, variables, bearer(admin.accessToken));
-    if (response.errors) throw new Error(JSON.stringify(response.errors));
-    return response.data!;
-  };
-}
-
-/** Logs in through the app's form (after a log-out, or on a fresh page) and waits for the signed-in header. */
-async function logInInBrowser(page: Page, person: Person): Promise<void> {
-  await page.goto(web.app);
-  await shows(page.getByRole('heading', { name: 'Log in', exact: true }));
-  await page.getByLabel('Email', { exact: true }).fill(person.email);
-  await page.getByLabel('Password', { exact: true }).fill(person.password);
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await shows(page.getByRole('button', { name: 'Log out', exact: true }));
-}
-
-/** Signs up in the browser, is made an administrator, and logs in again for a token with the admin scope. */
-async function adminInBrowser(page: Page, person: Person): Promise<void> {
-  await signUpInBrowser(page, web.app, person);
-  expect(await nav(page, 'Admin').count()).toBe(0);
-  await web.stack.grantAdmin(person.email);
-  await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await logInInBrowser(page, person);
-  await shows(nav(page, 'Admin'));
-}
-
-/** The cart link in the top bar, with the number of items it holds. */
-const cartLink = (page: Page, items: number) => page.getByRole('banner').getByRole('link', { name: `Cart, ${items} ${items === 1 ? 'item' : 'items'}`, exact: true });
-
-/** Fills the cart's delivery address. */
-async function fillAddress(page: Page, recipient = 'Kim Mina'): Promise<void> {
-  const cart = page.getByRole('region', { name: 'Cart' });
-  await cart.getByRole('textbox', { name: 'Recipient', exact: true }).fill(recipient);
-  await cart.getByRole('textbox', { name: 'Phone', exact: true }).fill('010-1234-5678');
-  await cart.getByRole('textbox', { name: 'Postal code', exact: true }).fill('04524');
-  await cart.getByRole('textbox', { name: 'Address', exact: true }).fill('110 Sejong-daero, Jung-gu, Seoul');
-}
+const graphAdmin = () => newGraphAdmin(web);
+const adminInBrowser = (page: Page, person: ReturnType<typeof newPerson>) => adminSignedUp(web, page, person);
 
 /** From the store page: finds the product with Search, puts `quantity` in the cart, places the order; returns the order's id. */
 async function buy(page: Page, product: string, quantity: number): Promise<string> {
