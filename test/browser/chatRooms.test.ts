@@ -6,7 +6,7 @@ import { post } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { signUp, type SignedIn } from '../support/users';
 import { eventually, health } from '../support/ws';
-import { appUrlOf, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
+import { appUrlOf, cuttableSockets, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
 
 /**
  * Chat as people use it, in Chromium against a real stack: rooms that arrive live, a room that
@@ -274,6 +274,7 @@ describe('chat with the server stopped and started again under an open room', ()
 
   test('a banner while it is down; an unsent message keeps its text and its retry sends it once; the error goes when the connection is back', async () => {
     const [pageA, pageB] = [await web.newPage(), await web.newPage()];
+    const sockets = await cuttableSockets(pageA);
     const [a, b] = [newPerson('Kim'), newPerson('Lee')];
     await Promise.all([signUpInBrowser(pageA, app, a), signUpInBrowser(pageB, app, b)]);
     await pickPerson(pageA, b.nickname);
@@ -283,8 +284,10 @@ describe('chat with the server stopped and started again under an open room', ()
     await eventually(async () => (await chatSubscriptions(stack)) === 4, 'both lists and both rooms live');
     const banner = pageA.getByRole('status').filter({ hasText: 'Connection lost' });
 
-    // The answer to a send is lost on its way back (the message was saved): retrying it with the same
-    // clientMessageId returns the saved message, so it shows once, here and for B.
+    // The answer to a send is lost on its way back (the message was saved), and so is its live copy
+    // (A's socket is down): retrying it with the same clientMessageId returns the saved message, so
+    // it shows once, here and for B.
+    await sockets.cut();
     await pageA.route('**/graphql', async (route) => {
       if ((route.request().postData() ?? '').includes('"operationName":"SendMessage"')) {
         await route.fetch();
@@ -298,9 +301,12 @@ describe('chat with the server stopped and started again under an open room', ()
     await pageA.unroute('**/graphql');
     await lost.getByRole('button', { name: 'Retry' }).click();
     await shows(lost.locator('time'));
+    sockets.restore();
     await shows(message(pageB, 'answer lost'));
     await eventually(async () => (await shownTexts(pageA)).filter((text) => text === 'answer lost').length === 1, 'shown once for A');
     expect((await shownTexts(pageB)).filter((text) => text === 'answer lost')).toHaveLength(1);
+
+    await eventually(async () => (await chatSubscriptions(stack)) === 4, 'A is live again');
 
     // The server stops.
     const port = new URL(stack.routerUrl).port;

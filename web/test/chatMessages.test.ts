@@ -1,4 +1,4 @@
-import { MAX_MESSAGE_LENGTH, mergeMessages, messageLength, missedMessages, toMessagePage, withUnreadCounts, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
+import { MAX_MESSAGE_LENGTH, markNotSent, mergeMessages, messageLength, missedMessages, toMessagePage, withUnreadCounts, type MessagePage, type ShownMessage } from '../src/pages/chatMessages';
 
 const sender = { __typename: 'User' as const, id: 'u1', nickname: 'Mina', avatarUrl: null };
 const message = (id: string, at: string, extra: Partial<ShownMessage> = {}): ShownMessage => ({ __typename: 'Message', id, text: id, createdAt: at, unreadCount: 0, sender, ...extra });
@@ -108,5 +108,35 @@ describe('messageLength (the limit as the server counts it)', () => {
   test('counts code points after trimming, so an emoji is one character and surrounding spaces are none', () => {
     expect(messageLength('  안녕 👋  ')).toBe(4);
     expect(messageLength('a'.repeat(MAX_MESSAGE_LENGTH) + '   ')).toBe(4000);
+  });
+});
+
+describe('the subscription\'s copy of one\'s own message before the mutation\'s answer', () => {
+  const pending = (cid: string, at: string, text = 'same words') => message(`pending:${cid}`, at, { clientMessageId: cid, text, pending: true });
+  const echo = (id: string, at: string, text = 'same words') => message(id, at, { text });
+
+  test('takes the place of the oldest copy on its way with that text, so it shows once and keeps its key', () => {
+    const shown = mergeMessages([], [pending('c1', '2026-11-24T10:00:01Z'), pending('c2', '2026-11-24T10:00:02Z'), pending('c3', '2026-11-24T10:00:03Z', 'other')]);
+    const afterEcho = mergeMessages(shown, [echo('m1', '2026-11-24T10:00:01Z')]);
+    expect(afterEcho.map((m) => [m.id, m.clientMessageId, Boolean(m.pending)])).toEqual([
+      ['m1', 'c1', false],
+      ['pending:c2', 'c2', true],
+      ['pending:c3', 'c3', true],
+    ]);
+    // The mutation's answer then finds it by id: still once.
+    const answered = mergeMessages(afterEcho, [{ ...echo('m1', '2026-11-24T10:00:01Z'), clientMessageId: 'c1' }]);
+    expect(answered.map((m) => m.id)).toEqual(['m1', 'pending:c2', 'pending:c3']);
+  });
+
+  test('another sender\'s message with the same text is another message', () => {
+    const theirs = { ...echo('m7', '2026-11-24T10:00:01Z'), sender: { ...sender, id: 'u2' } };
+    expect(mergeMessages([pending('c1', '2026-11-24T10:00:01Z')], [theirs]).map((m) => m.id)).toEqual(['m7', 'pending:c1']);
+  });
+
+  test('a send whose answer was lost after its copy arrived stays sent; one that never arrived is marked not sent', () => {
+    const attempt = pending('c1', '2026-11-24T10:00:01Z');
+    const arrived = mergeMessages(mergeMessages([], [attempt]), [echo('m1', '2026-11-24T10:00:01Z')]);
+    expect(markNotSent(arrived, attempt).map((m) => [m.id, Boolean(m.failed)])).toEqual([['m1', false]]);
+    expect(markNotSent([attempt], attempt).map((m) => [m.id, Boolean(m.failed)])).toEqual([['pending:c1', true]]);
   });
 });

@@ -10,6 +10,7 @@ import { NewRoomForm } from './chat/NewRoomForm';
 import { roomLabel } from './chat/roomLabel';
 import { applyRoomEvent } from './chat/roomList';
 import { RoomView } from './chat/RoomView';
+import { useResubscribe } from './chat/useResubscribe';
 
 /** The rooms the list shows: the most recently active. */
 const ROOMS = 50;
@@ -29,7 +30,7 @@ export function ChatPage() {
   const openRoom = useRef(roomId);
   openRoom.current = roomId;
 
-  useSubscription(ChatRoomEventsDocument, {
+  const feed = useSubscription(ChatRoomEventsDocument, {
     onData: ({ data }) => {
       const event = data.data?.chatRoomEvents;
       if (!event) return;
@@ -54,8 +55,9 @@ export function ChatPage() {
       if (event.kind === 'LEFT' && !event.room.members.some((member) => member.id === me)) navigate('/chat');
     },
   });
-  // Events sent while the socket was down reached nobody: the list is fetched again.
+  // Events sent while the socket or the feed was down reached nobody: the list is fetched again.
   useCatchUpOnReconnect(() => void rooms.refetch());
+  useResubscribe(feed, () => void rooms.refetch());
 
   const list = rooms.data?.chatRooms?.edges.map((edge) => edge.node) ?? [];
   return (

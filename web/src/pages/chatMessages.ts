@@ -7,23 +7,43 @@ export interface ShownMessage extends ChatMessageFragment {
   failed?: boolean;
 }
 
+const onTheWay = (m: ShownMessage) => Boolean(m.pending || m.failed);
+
 /**
  * Merges messages into the shown list, oldest first, each once: the server's copy of a message sent
  * from here replaces its pending copy (same clientMessageId), and the subscription's copy of it
- * (same id) is the same message, whichever of the two arrives first.
+ * (same id) is the same message, whichever of the two arrives first. The subscription's copy does
+ * not carry the clientMessageId, so when it comes before the mutation's answer it takes the place
+ * of the oldest copy on its way from the same sender with the same text.
  */
 export function mergeMessages(shown: readonly ShownMessage[], incoming: readonly ShownMessage[]): ShownMessage[] {
   let result = [...shown];
   for (const message of incoming) {
     if (message.clientMessageId) result = result.filter((m) => m.id === message.id || m.clientMessageId !== message.clientMessageId);
-    const index = result.findIndex((m) => m.id === message.id);
-    if (index >= 0) result[index] = { ...result[index], ...message, clientMessageId: message.clientMessageId ?? result[index].clientMessageId };
-    else result.push(message);
+    let index = result.findIndex((m) => m.id === message.id);
+    if (index < 0 && !message.clientMessageId && !onTheWay(message)) {
+      const [oldest] = result
+        .filter((m) => onTheWay(m) && m.sender.id === message.sender.id && m.text === message.text)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      if (oldest) index = result.indexOf(oldest);
+    }
+    if (index >= 0) {
+      const merged = { ...result[index], ...message, clientMessageId: message.clientMessageId ?? result[index].clientMessageId };
+      result[index] = onTheWay(message) ? merged : { ...merged, pending: false, failed: false };
+    } else result.push(message);
   }
   // Confirmed messages in the server's order (ids are UUID v7 taken in the room's sequence, unlike
   // createdAt under concurrency); those still on their way after them, as they were sent.
-  const onTheWay = (m: ShownMessage) => Boolean(m.pending || m.failed);
   return result.sort((a, b) => Number(onTheWay(a)) - Number(onTheWay(b)) || (onTheWay(a) ? a.createdAt.localeCompare(b.createdAt) : a.id.localeCompare(b.id)));
+}
+
+/**
+ * A send that failed, unless the message reached the room meanwhile (its answer was lost, and the
+ * subscription's copy came): then it stays sent.
+ */
+export function markNotSent(shown: readonly ShownMessage[], attempt: ShownMessage): ShownMessage[] {
+  if (shown.some((m) => m.clientMessageId === attempt.clientMessageId && !onTheWay(m))) return [...shown];
+  return mergeMessages(shown, [{ ...attempt, pending: false, failed: true }]);
 }
 
 /** The most characters a message may have, counted as the server counts them: after trimming, per code point. */

@@ -12,11 +12,12 @@ import { ErrorMessage, Loading } from '../../components/Status';
 import { useConnection } from '../../connection';
 import { useCatchUpOnReconnect } from '../../useCatchUp';
 import { useSession } from '../../useSession';
-import { mergeMessages, missedMessages, toMessagePage, withUnreadCounts, type ShownMessage } from '../chatMessages';
+import { markNotSent, mergeMessages, missedMessages, toMessagePage, withUnreadCounts, type ShownMessage } from '../chatMessages';
 import { Composer } from './Composer';
 import { dayLabel, groupByDay, timeLabel } from './messageTime';
 import { roomLabel } from './roomLabel';
 import { useFillViewport } from './useFillViewport';
+import { useResubscribe } from './useResubscribe';
 import { useStickToBottom } from './useStickToBottom';
 
 const PAGE = 30;
@@ -83,7 +84,7 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [readVersion]);
 
-  useSubscription(MessageAddedDocument, {
+  const feed = useSubscription(MessageAddedDocument, {
     variables: { roomId },
     onData: ({ data }) => {
       const message = data.data?.messageAdded;
@@ -91,7 +92,7 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
     },
   });
 
-  useCatchUpOnReconnect(() => {
+  const catchUp = () => {
     if (!history.data) return; // the first page is still on its way, and has them
     const shownIds = new Set(messages.map((message) => message.id));
     missedMessages(fetchPage, shownIds).then(
@@ -99,7 +100,9 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
       () => undefined, // the next reconnection or a reload tries again
     );
     refreshReadCounts();
-  });
+  };
+  useCatchUpOnReconnect(catchUp);
+  useResubscribe(feed, catchUp);
 
   // A failure to send is about the connection it was sent on: once the socket is back, so is sending.
   useEffect(() => {
@@ -137,7 +140,7 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
         setSendError(null);
       }
     } catch (error) {
-      setMessages((shown) => mergeMessages(shown, [{ ...optimistic, pending: false, failed: true }]));
+      setMessages((shown) => markNotSent(shown, optimistic));
       setSendError(error);
     }
   };

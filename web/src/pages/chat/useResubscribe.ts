@@ -1,0 +1,24 @@
+import { useEffect, useRef } from 'react';
+
+/** How long a feed that ended with an error waits before subscribing again. */
+export const RESUBSCRIBE_AFTER_MS = 5000;
+
+/**
+ * A live feed that ended with an error (the router says chat stayed unavailable through its
+ * retries) is not left dead: after a pause it subscribes again and `catchUp` fetches what it missed.
+ */
+export function useResubscribe(feed: { error?: unknown; restart: () => void }, catchUp: () => void): void {
+  const latest = useRef(catchUp);
+  useEffect(() => {
+    latest.current = catchUp;
+  });
+  const { error, restart } = feed;
+  useEffect(() => {
+    if (!error) return;
+    const timer = setTimeout(() => {
+      restart();
+      latest.current();
+    }, RESUBSCRIBE_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [error, restart]);
+}
