@@ -117,5 +117,13 @@ export const client = new ApolloClient({
   cache: new InMemoryCache(),
 });
 
-/** Signing out or in changes who the socket speaks for. */
-session.subscribe(() => socket.terminate());
+/**
+ * Signing in or out, or a renewed token, changes what the socket connects with: it reconnects with
+ * the new token. Other news of the session (the end of its restoring, a profile change) leaves it.
+ */
+let socketAuthorization = bearer();
+session.subscribe(() => {
+  if (bearer() === socketAuthorization) return;
+  socketAuthorization = bearer();
+  socket.terminate();
+});
