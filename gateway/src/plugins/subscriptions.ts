@@ -292,7 +292,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra);
         connections.delete(ctx.extra);
-        for (const client of connection?.upstreams.values() ?? []) void client.dispose();
+        // A client still retrying a subgraph that is down rejects its dispose with the close event.
+        for (const client of connection?.upstreams.values() ?? []) void Promise.resolve(client.dispose()).catch(() => undefined);
         connection?.upstreams.clear();
       },
     },
