@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SERVICE_ACCOUNT_EMAIL } from '@dorandoran/service-kit';
+import { ROUTER_SECRET_HEADER, SERVICE_ACCOUNT_EMAIL, SERVICE_SIGN_IN_HEADER } from '@dorandoran/service-kit';
 import { bearer, post, type GraphQLResponse } from '../support/graphql';
 import { startStack, type Stack } from '../support/stack';
 import { signUp, signUpAdmin, type SignedIn } from '../support/users';
@@ -58,9 +58,14 @@ test('jobs lists every job with its schedule in Asia/Seoul, and only administrat
   }
 });
 
+const LOG_IN = 'mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { accessToken user { roles } } }';
+const servicePassword = async () => (await readFile(path.join(stack.env.DATA_DIR, 'service-account-password'), 'utf8')).trim();
+/** As the batch service signs in: at auth itself, with the router secret and the service sign-in header. */
+const serviceSignIn = async () =>
+  post(stack.authUrl, LOG_IN, { e: SERVICE_ACCOUNT_EMAIL, p: await servicePassword() }, { [ROUTER_SECRET_HEADER]: stack.routerSecret, [SERVICE_SIGN_IN_HEADER]: '1' });
+
 test('the batch service’s account may run maintenance and nothing an administrator or a user may', async () => {
-  const password = (await readFile(path.join(stack.env.DATA_DIR, 'service-account-password'), 'utf8')).trim();
-  const signedIn = await gql('mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { accessToken user { roles } } }', { e: SERVICE_ACCOUNT_EMAIL, p: password });
+  const signedIn = await serviceSignIn();
   expect(signedIn.data!.logIn.user.roles).toEqual(['SERVICE']);
   const service = { headers: bearer(signedIn.data!.logIn.accessToken) } as SignedIn;
   expect((await gql('mutation { purgeEndedSessions }', {}, service)).data).toEqual({ purgeEndedSessions: expect.any(Number) });
@@ -69,6 +74,21 @@ test('the batch service’s account may run maintenance and nothing an administr
   }
   const roles = await gql('mutation($id: ID!) { setUserRoles(userId: $id, roles: [USER, SERVICE]) { id } }', { id: admin.id }, admin);
   expect(roles.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+});
+
+test('the batch service’s account cannot sign in through the router, even with its password, and guesses there never lock it', async () => {
+  const refused = await gql(LOG_IN, { e: SERVICE_ACCOUNT_EMAIL, p: await servicePassword() });
+  expect(refused.data).toBeNull();
+  expect(refused.errors![0].extensions!.code).toBe('FORBIDDEN');
+  expect(refused.errors![0].message).toMatch(/batch service.*never through the router/);
+  // More wrong guesses than auth's lockout allows, spelled as auth would normalise them.
+  for (let i = 0; i < 7; i++) {
+    const guess = await gql(LOG_IN, { e: ` ${SERVICE_ACCOUNT_EMAIL.toUpperCase()} `, p: `guess number ${i}` });
+    expect(guess.errors![0].extensions!.code).toBe('FORBIDDEN');
+  }
+  // Inside the deployment the account still signs in, and its jobs run.
+  expect((await serviceSignIn()).data!.logIn.user.roles).toEqual(['SERVICE']);
+  expect((await finished((await runJob('session-cleanup')).id, 'session-cleanup')).status).toBe('SUCCEEDED');
 });
 
 test('runJob queues a run that the engine takes through RUNNING to SUCCEEDED, signed in as the batch service', async () => {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { assertUsableText, SERVICE_ACCOUNT_EMAIL } from '@dorandoran/service-kit';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { assertUsableText } from '@dorandoran/service-kit';
 import type { OperationLimits } from '../config';
 import type { RouterContext } from '../context';
 import type { RouterMetrics } from '../metrics';
@@ -29,8 +29,7 @@ export interface OperationGuard {
  * What an operation must pass before it is planned: the safelist (when one is set), text that
  * can be stored (no NUL, no broken Unicode), the operation limits, then the budgets, each counted
  * per root field: auth operations per IP, operations per user, and the estimated cost per user
- * (or IP when signed out). The batch service's sign-in spends its own budget instead of its
- * address's (see `serviceSignIn`).
+ * (or IP when signed out).
  */
 export function createOperationGuard(options: {
   limits: OperationLimits;
@@ -48,10 +47,6 @@ export function createOperationGuard(options: {
       const measure = checkOperationLimits(schema, document, operation, variables, limits);
       const { viewer, clientIp } = context;
       const rootFieldCount = countOf(measure.rootFields);
-      if (!viewer && serviceSignIn(operation, measure.rootFields, variables)) {
-        await rateLimiter.consume('service', `sign-in:${clientIp}`);
-        return;
-      }
       // Budgets count root fields, not requests: ten aliased signUps are ten sign-ups.
       const authFields = operation.operation === 'mutation' ? countOf(measure.rootFields, AUTH_OPERATIONS) : 0;
       // Side by side: one Redis round trip of waiting instead of three.
@@ -82,22 +77,6 @@ export function createOperationGuard(options: {
       },
     }),
   };
-}
-
-/**
- * A sign-in of the batch service's account: one `logIn`, written out at the root (no alias games,
- * nothing else beside it), for the service's email. It spends the `service` budget of its address,
- * so people signing in from the same address (one NAT, one host) never lock the batch service out;
- * sending that email gets a stranger nothing more than a guess at a generated password, which
- * auth's per-account lockout bounds as it does for any account.
- */
-function serviceSignIn(operation: OperationDefinitionNode, rootFields: ReadonlyMap<string, number>, variables: Record<string, unknown> | undefined): boolean {
-  if (operation.operation !== 'mutation' || rootFields.size !== 1 || rootFields.get('logIn') !== 1) return false;
-  const field = operation.selectionSet.selections.find((selection): selection is FieldNode => selection.kind === Kind.FIELD && selection.name.value === 'logIn');
-  const email = field?.arguments?.find((argument) => argument.name.value === 'email')?.value;
-  const given = email?.kind === Kind.VARIABLE ? variables?.[email.name.value] : email?.kind === Kind.STRING ? email.value : undefined;
-  // As auth normalises emails.
-  return typeof given === 'string' && given.trim().toLowerCase() === SERVICE_ACCOUNT_EMAIL;
 }
 
 /** How many of the selected root fields are among `names` (all of them without `names`). */

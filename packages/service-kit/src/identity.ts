@@ -121,6 +121,14 @@ export function serviceOrAdmin(viewer: Viewer | null): true | GraphQLError {
 /** The batch service's own account in auth (role SERVICE): auth creates it, batch signs in with it. */
 export const SERVICE_ACCOUNT_EMAIL = 'batch@service.dorandoran.internal';
 
+/**
+ * batch → auth: the batch service signing in to its account, straight to auth with the router
+ * secret, never through the router (which sends subgraphs only the headers it sets itself). Auth
+ * takes the service account's password from no one else, so that no client can spend budgets the
+ * batch service needs or lock its account with wrong guesses.
+ */
+export const SERVICE_SIGN_IN_HEADER = 'x-service-sign-in';
+
 /** What @authenticated means in a subgraph, as in the router: a signed-in person (scope user), which a service account is not. */
 export function signedInPerson(viewer: Viewer | null): true | GraphQLError {
   if (!viewer) return unauthenticated();

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestIdentity, RevocationStore, Viewer } from '@dorandoran/service-kit';
+import { SERVICE_SIGN_IN_HEADER, type RequestIdentity, type RevocationStore, type Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 import type { LoginGuard } from './loginGuard';
 import type { PasswordHasher } from './passwords';
@@ -35,6 +35,8 @@ export interface Context {
   signedInUserId: string | null;
   /** Set when the caller is a browser whose refresh token lives in the router's cookie (sessionCookie.ts). */
   browserSession: BrowserSession | null;
+  /** The batch service signing in from inside (service-kit's SERVICE_SIGN_IN_HEADER). */
+  serviceSignIn: boolean;
 }
 
 export function createContext(em: EntityManager, auth: AuthServices, identity: RequestIdentity): Context {
@@ -47,5 +49,6 @@ export function createContext(em: EntityManager, auth: AuthServices, identity: R
     auth,
     signedInUserId: null,
     browserSession: browserSessionOf(identity),
+    serviceSignIn: identity.trusted && identity.headers?.[SERVICE_SIGN_IN_HEADER] === '1',
   };
 }

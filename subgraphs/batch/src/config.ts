@@ -10,6 +10,8 @@ export interface BatchConfig extends CommonConfig {
   /** Jobs call the owners' maintenance mutations through the router, signed in as the service account. */
   routerUrl: string;
   routerTimeoutMs: number;
+  /** Where the service account signs in: auth itself, inside the deployment, not through the router. */
+  authUrl: string;
   /** The service account's password; generated under DATA_DIR locally, required in production. */
   serviceAccountPassword: string | undefined;
   /** A failed run is retried this many times, after retryDelaySeconds doubling each time. */
@@ -57,6 +59,7 @@ export function loadBatchConfig(env: Environment): BatchConfig {
     timeZone,
     routerUrl: read.url('ROUTER_URL', 'http://localhost:8080/graphql')!,
     routerTimeoutMs: read.int('BATCH_ROUTER_TIMEOUT_MS', 30000, { min: 100, max: 600000 }),
+    authUrl: read.url('AUTH_URL', 'http://localhost:8081/graphql')!,
     serviceAccountPassword,
     retryLimit: read.int('BATCH_JOB_RETRY_LIMIT', 3, { min: 0, max: 100 }),
     retryDelaySeconds: read.int('BATCH_JOB_RETRY_DELAY_SECONDS', 30, { min: 0, max: 86400 }),

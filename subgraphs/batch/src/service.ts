@@ -45,6 +45,8 @@ export async function startBatchService(config: BatchConfig, deps: BatchDeps): P
     const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
     const graph = createServiceClient({
       routerUrl: config.routerUrl,
+      authUrl: config.authUrl,
+      routerSecret,
       email: SERVICE_ACCOUNT_EMAIL,
       password: await loadLocalSecret('service-account-password', config.serviceAccountPassword, config.dataDir),
       timeoutMs: config.routerTimeoutMs,

@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { badUserInput, conflict, forbidden, notFound, unauthenticated } from '@dorandoran/service-kit';
+import { badUserInput, conflict, forbidden, notFound, SERVICE_ACCOUNT_EMAIL, unauthenticated } from '@dorandoran/service-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { checkPasswordRules, MAX_EMAIL_LENGTH, normalizeEmail, validEmail } from '../credentials';
 import { Account } from '../entities/Account.entity';
@@ -40,6 +40,10 @@ export const Mutation: MutationResolvers = {
     const { em, auth } = context;
     const email = normalizeEmail(given);
     if (email.length > MAX_EMAIL_LENGTH) throw wrongCredentials(); // no account has it, and it would not fit the attempts table
+    // Before the attempt is counted: guesses from outside never lock the batch service out.
+    if (email === SERVICE_ACCOUNT_EMAIL && !context.serviceSignIn) {
+      throw forbidden('This is the batch service\'s account; it signs in inside the deployment only, never through the router.');
+    }
     const account = await em.findOne(Account, { email }, { populate: ['passwordHash'] });
     const ok = await auth.loginGuard.attempt(em, email, () => auth.passwords.verify(account?.passwordHash, password));
     if (!ok || !account) throw wrongCredentials();
