@@ -273,6 +273,43 @@ describe('the shop in Chromium', () => {
     await screenshot(buyerPage, 'shop-order-refunded');
   });
 
+  test('the store restarts between payment and cancel: the administrator still refunds the order, and the buyer\'s open page shows it', async () => {
+    const asAdmin = await graphAdmin(web);
+    const product = `Tea set ${tag()}`;
+    await asAdmin(CREATE_PRODUCT, { input: { name: product, price: 52000, stock: 3 } });
+    const [buyerPage, adminPage] = [await web.newPage(), await web.newPage()];
+    const buyer: Person = newPerson('Kim');
+    await Promise.all([signUpInBrowser(buyerPage, web.app, buyer), adminInBrowser(web, adminPage, newPerson('Lee'))]);
+    await openStore(buyerPage, product);
+    await buyerPage.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
+    await cartLink(buyerPage, 1).click();
+    await fillAddress(buyerPage, 'Kim Jiwoo');
+    await buyerPage.getByRole('button', { name: 'Place order', exact: true }).click();
+    await buyerPage.waitForURL(/\/orders\/[^/]+$/);
+    const order = buyerPage.getByRole('region', { name: 'Order', exact: true });
+    await order.getByRole('button', { name: /^Pay / }).click();
+    await shows(orderStatus(buyerPage).getByText('Paid', { exact: true }));
+    await keepOpen(buyerPage);
+
+    // The charge lives in the store's database, not in the sandbox's memory that a restart loses.
+    await web.stack.restartStore();
+    expect(web.stack.payments.calls.refunds).toBe(0);
+
+    await nav(adminPage, 'Admin').click();
+    await adminTab(adminPage, 'Orders').click();
+    const adminOrder = adminPage.getByRole('listitem', { name: `Order of ${buyer.nickname}` });
+    await shows(adminOrder);
+    await adminOrder.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await adminOrder.getByRole('alertdialog', { name: 'Cancel' }).getByRole('button', { name: 'Yes, cancel the order', exact: true }).click();
+    await shows(adminOrder.locator('.status').getByText('Refunded', { exact: true }));
+    expect(await adminOrder.innerText()).not.toMatch(/refused|NOT_FOUND/);
+    expect(web.stack.payments.calls.refunds).toBe(1);
+    // The buyer's page, whose live feed the restart cut, catches up without a reload.
+    await shows(orderStatus(buyerPage).getByText('Refunded', { exact: true }), 30_000);
+    expect(await stillOpen(buyerPage)).toBe(true);
+    await screenshot(buyerPage, 'shop-refunded-after-store-restart');
+  });
+
   test('the router stops and starts again under an open store page: stock changed meanwhile shows once the page reconnects', async () => {
     const asAdmin = await graphAdmin(web);
     const product = `Desk lamp ${tag()}`;

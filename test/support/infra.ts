@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import pg from 'pg';
 import type { DatabaseTarget } from '@dorandoran/service-kit';
 
 /**
@@ -29,4 +30,15 @@ export function testDatabase(service: string): DatabaseTarget {
   const url = new URL(server);
   url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
   return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true };
+}
+
+/** Drops a database testDatabase made (what `dropOnClose` does, for a database several instances used in turn). */
+export async function dropTestDatabase(target: DatabaseTarget): Promise<void> {
+  if (!target.databaseUrl) return;
+  const admin = new URL(target.databaseUrl);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => client.end());
 }

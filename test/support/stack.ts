@@ -22,7 +22,7 @@ import { startBatchService } from '../../subgraphs/batch/src/service';
 import { loadRouterConfig } from '../../gateway/src/config';
 import { startRouterService } from '../../gateway/src/service';
 import type { Mailer } from '../../subgraphs/auth/src/mailer';
-import { freePort, testDatabase } from './infra';
+import { dropTestDatabase, freePort, testDatabase } from './infra';
 
 export interface SentMail {
   to: string;
@@ -37,7 +37,7 @@ export interface Stack {
   chatUrl: string;
   storeUrl: string;
   batchUrl: string;
-  /** The payment provider store uses: the sandbox, whose charges and refunds tests count. */
+  /** The payment provider store uses: the sandbox, whose charges and refunds tests count (a new one after restartStore). */
   payments: SandboxProvider;
   routerSecret: string;
   /** Mail the auth subgraph sent (password reset codes). */
@@ -47,6 +47,11 @@ export interface Stack {
   /** Makes the account with this email an administrator, as `npm run admin:create` does. */
   grantAdmin(email: string): Promise<void>;
   stopService(name: ServiceName | 'router'): Promise<void>;
+  /**
+   * Stops the store and starts it again on its port and database with a new payment sandbox: what
+   * survives is what the store keeps in its database, as after a real restart.
+   */
+  restartStore(): Promise<RunningStore>;
   /**
    * Another chat instance on the first one's database (real PostgreSQL only: an in-memory PGlite
    * cannot be shared), as a second machine would run it. Closed with the stack.
@@ -115,8 +120,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const users = await startUsersService(loadUsersConfig(env), { ...shared, logger, database: testDatabase('users') });
   const chatDatabase = testDatabase('chat');
   const chat = await startChatService(loadChatConfig(env), { ...shared, logger, database: chatDatabase });
+  // Kept past one store's close (restartStore): dropped with the stack, or embedded on disk in its data directory.
+  const storeDatabase = testDatabase('store');
+  const storeTarget = storeDatabase.databaseUrl ? { ...storeDatabase, dropOnClose: false } : { dataDir };
+  const startStore = (paymentProvider: SandboxProvider) =>
+    startStoreService(loadStoreConfig(env), { ...shared, logger, database: storeTarget, paymentProvider });
   const payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
-  const store = await startStoreService(loadStoreConfig(env), { ...shared, logger, database: testDatabase('store'), paymentProvider: payments });
+  const store = await startStore(payments);
   const batchDatabase = testDatabase('batch');
   const batch = await startBatchService(loadBatchConfig(env), { ...shared, logger, database: batchDatabase });
   const router = await startRouterService(loadRouterConfig(env), { ...shared, logger, redisKeyPrefix });
@@ -127,7 +137,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     extra.push(service);
     return service;
   };
-  return {
+  const stack: Stack = {
     routerUrl: router.url,
     authUrl: auth.url,
     usersUrl: users.url,
@@ -146,6 +156,14 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     async stopService(name) {
       await open.get(name)?.close();
       open.delete(name);
+    },
+    async restartStore() {
+      await stack.stopService('store');
+      stack.payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
+      const restarted = await startStore(stack.payments);
+      open.set('store', restarted);
+      stack.services.store = restarted;
+      return restarted;
     },
     async startChat() {
       if (!chatDatabase.databaseUrl) throw new Error('a second chat instance needs DATABASE_URL (PostgreSQL)');
@@ -167,7 +185,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       open.clear();
       await events.close();
       await revocations.close();
+      await dropTestDatabase(storeDatabase);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return stack;
 }
