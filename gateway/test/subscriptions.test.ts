@@ -128,7 +128,8 @@ describe('federated subscriptions through the router', () => {
   test('when the subgraph goes away, the client is told at once (1012, retryable) instead of waiting on a feed that lost events', async () => {
     const events = connect(await signedIn()).iterate({ query: 'subscription { ticked(room: "r5") { id } }' });
     const next = events.next();
-    await waitUntil(async () => (await upstreamCount()) === 1);
+    // Subscribed on the subgraph, so connected: a subgraph gone before that is one that never came (SERVICE_UNAVAILABLE after retries).
+    await waitUntil(async () => (await upstreamCount()) === 1 && pubsub.topicCount === 1);
     await router.stopSubgraph(0);
     await expect(next).rejects.toMatchObject({ code: 1012 });
     await waitUntil(async () => (await upstreamCount()) === 0);

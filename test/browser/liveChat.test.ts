@@ -479,10 +479,10 @@ describe('the web app with the chat service down', () => {
     await screenshot(page, 'chat-unavailable');
 
     // Closing the page while the room list's feed still waits for chat through the router's
-    // retries closes its socket mid-retry: the router stays up, and the store still answers.
+    // retries closes its socket mid-retry: the router lets go of chat for it, and the store still answers.
+    const store = await page.context().newPage();
     await page.close();
     await eventually(async () => (await routerUpstreams(downStack)) === 0, 'the router let go of chat for the closed page', 30_000);
-    const store = await web.newPage();
     await store.goto(new URL('store', downApp).href);
     await shows(store.getByRole('searchbox', { name: 'Search', exact: true }));
     await shows(store.getByText('No products match.', { exact: true }));

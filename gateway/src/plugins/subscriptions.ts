@@ -148,6 +148,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // Connected only on a retry: the subscriptions waited on a subgraph that was down, and
         // events sent once it was back but before this moment reached nobody.
         connected: (_socket, _payload, wasRetry) => (wasRetry ? interrupted(connection) : void (wasConnected = true)),
+        // A socket error (a killed subgraph resets the connection) comes before its close, and the
+        // subscriptions hear it next: the client must be told first, or it would take their error
+        // for the feed's end.
+        error: () => wasConnected && interrupted(connection),
         closed: (event) => {
           const code = (event as { code?: number }).code;
           if (wasConnected && code !== 1000 && code !== 4403) interrupted(connection);

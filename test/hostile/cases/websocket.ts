@@ -47,7 +47,8 @@ export const websocketCases: WsCase[] = [
     run: async (socket, f) => {
       await socket.init({ authorization: f.admin.headers.authorization });
       for (let i = 0; i < SUBSCRIBES; i++) socket.send({ type: 'subscribe', id: `s${i}`, payload: onRoom(f) });
-      return socket.outcome(1500, true);
+      // Until the first refusal: on a busy machine the router takes seconds to reach the 101st.
+      return socket.outcome(15_000);
     },
     // Over a per-connection cap: the extra subscribes are refused, or the socket is closed (4xxx).
     check: (outcome) => expect(outcome.errorFrames > 0 || (outcome.closeCode ?? 0) >= 4000).toBe(true),
