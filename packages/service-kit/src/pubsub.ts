@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Logger } from './logger';
-import { connectRedis, connectRequestRedis } from './redis';
+import { connectRedis, connectRequestRedis, withinRequestTimeout } from './redis';
 
 /**
  * Topic-based publish/subscribe for GraphQL subscriptions. With Redis every instance of every
@@ -118,7 +118,7 @@ export function createRedisPubSub(url: string, logger: Logger, prefix = 'dorando
   });
   return {
     async publish(topic, payload) {
-      await publisher.publish(prefix + topic, JSON.stringify(payload));
+      await withinRequestTimeout(publisher.publish(prefix + topic, JSON.stringify(payload)));
     },
     async subscribe<T>(topic: string) {
       let first = false;

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger';
-import { connectRequestRedis } from './redis';
+import { connectRequestRedis, withinRequestTimeout } from './redis';
 
 /**
  * Access tokens are verified locally, so ending a session early needs a list every verifier
@@ -112,7 +112,7 @@ interface RevocationState {
  * Redis store: shared by every instance of every service. A marker key, written with every
  * rebuild, says the list is complete: a Redis that restarted empty has no marker, and until auth
  * has rebuilt the list from its database every check fails closed. Give it a client made by
- * connectRequestRedis, so that no check waits longer than its command timeout.
+ * connectRequestRedis: no check or write waits longer than REQUEST_REDIS_TIMEOUT_MS.
  */
 export function createRedisRevocationStore(redis: Redis, prefix = 'dorandoran:revoked'): RevocationStore {
   const sessionKey = (id: string) => `${prefix}:session:${id}`;
@@ -126,7 +126,7 @@ export function createRedisRevocationStore(redis: Redis, prefix = 'dorandoran:re
   async function read(sessionId: string, userId: string): Promise<RevocationState> {
     let values: (string | null)[];
     try {
-      values = await redis.mget(sessionKey(sessionId), userKey(userId), completeKey);
+      values = await withinRequestTimeout(redis.mget(sessionKey(sessionId), userKey(userId), completeKey));
     } catch (error) {
       throw new RevocationCheckUnavailableError(`revocation list unreachable: ${(error as Error).message}`);
     }
@@ -149,7 +149,7 @@ export function createRedisRevocationStore(redis: Redis, prefix = 'dorandoran:re
   /** A write here takes effect in this process at once; other processes see it when their memo runs out. */
   async function write(command: Promise<unknown>): Promise<void> {
     try {
-      await command;
+      await withinRequestTimeout(command);
     } catch (error) {
       unsyncedSince = Date.now();
       throw error;

@@ -54,8 +54,9 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
   const { orm, definitions, timeZone, logger } = options;
   const byName = new Map(definitions.map((definition) => [definition.name, definition]));
   const em = () => orm.em.fork() as EntityManager;
+  const connection = ormConnection(orm, logger);
   const boss = new PgBoss({
-    db: ormConnection(orm),
+    db: connection.db,
     schema: 'pgboss',
     cronMonitorIntervalSeconds: options.cronCheckSeconds,
     cronWorkerIntervalSeconds: Math.min(5, options.cronCheckSeconds),
@@ -164,21 +165,47 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
 
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await connection.close();
     },
   };
 }
 
-/** pg-boss's database access, through a connection borrowed from the ORM's pool for each statement. */
-function ormConnection(orm: MikroORM): PgBoss.Db {
+/**
+ * pg-boss's database access, through a connection borrowed from the ORM's pool for each statement.
+ * pg-boss's stop leaves its workers to finish on their own and does not await a job's completion
+ * or failure, so statements may come after it returns, when the ORM is about to close. close()
+ * waits for the statements under way; later ones are dropped (logged, answered with no rows)
+ * rather than failing unhandled: a job still running then was already marked failed by the stop
+ * and is retried.
+ */
+function ormConnection(orm: MikroORM, logger: Logger): { db: PgBoss.Db; close(): Promise<void> } {
   const knex = (orm.em as EntityManager).getKnex();
+  const underWay = new Set<Promise<unknown>>();
+  let closed = false;
+  async function run(text: string, values?: unknown[]) {
+    const connection = await knex.client.acquireConnection();
+    try {
+      return await connection.query(text, values);
+    } finally {
+      await knex.client.releaseConnection(connection);
+    }
+  }
   return {
-    async executeSql(text, values) {
-      const connection = await knex.client.acquireConnection();
-      try {
-        return await connection.query(text, values);
-      } finally {
-        await knex.client.releaseConnection(connection);
-      }
+    db: {
+      executeSql(text, values) {
+        if (closed) {
+          logger.debug('job engine statement after stop dropped');
+          return Promise.resolve({ rows: [], rowCount: 0 });
+        }
+        const statement = run(text, values);
+        underWay.add(statement);
+        void statement.catch(() => undefined).finally(() => underWay.delete(statement));
+        return statement;
+      },
+    },
+    async close() {
+      closed = true;
+      await Promise.allSettled([...underWay]);
     },
   };
 }
