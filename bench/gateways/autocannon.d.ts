@@ -9,6 +9,8 @@ declare module 'autocannon' {
       connections?: number;
       /** Seconds. */
       duration?: number;
+      /** Seconds without an answer before a request counts as timed out. */
+      timeout?: number;
     }
 
     /** Latencies in milliseconds; requests per second, sampled each second. */

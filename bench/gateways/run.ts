@@ -4,7 +4,7 @@
  * Checks first that all three answer both queries with the same `data`, warms each up, then runs
  * interleaved rounds (each round: every query through every gateway, the gateways' order rotating
  * from round to round) under autocannon, and writes the medians into bench/README.md.
- * BENCH_ROUNDS (5), BENCH_SECONDS (10), BENCH_CONNECTIONS (50) and BENCH_WARMUP_SECONDS (5) change the run.
+ * BENCH_ROUNDS (5), BENCH_SECONDS (10), BENCH_CONNECTIONS (50) and BENCH_WARMUP_SECONDS (20) change the run.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,7 +24,8 @@ const positiveInt = (name: string, fallback: number) => {
 const ROUNDS = positiveInt('BENCH_ROUNDS', 5);
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 50);
-const WARMUP_SECONDS = positiveInt('BENCH_WARMUP_SECONDS', Math.min(5, SECONDS));
+// V8 takes tens of seconds under load to settle on optimized code for a gateway's whole path.
+const WARMUP_SECONDS = positiveInt('BENCH_WARMUP_SECONDS', Math.min(20, 2 * SECONDS));
 /** Lets sockets close and garbage go between runs, so that one run's tail is not the next one's start. */
 const PAUSE_MS = 1000;
 const QUERY_NAMES = Object.keys(QUERIES) as QueryName[];
@@ -34,6 +35,8 @@ const SECTION_TITLE = '## `npm run bench:gateways` — our router vs. stock @apo
 const PROFILE_HEADING = "### Where our router's time goes";
 
 interface Run {
+  /** The share of all the cores' time that processes other than the bench's used during the run. */
+  otherCpuShare: number;
   rps: number;
   p50: number;
   p99: number;
@@ -42,14 +45,34 @@ interface Run {
   peakRssMiB: number;
 }
 
-async function load(gateway: Gateway, query: QueryName, seconds: number): Promise<Run> {
+/** CPU time the whole machine and the bench's own processes (this one included) have used. */
+function cpuSpent(pids: number[]): { machineMs: number; oursMs: number } {
+  // /proc/stat's first line: user nice system idle iowait irq softirq steal …, in ticks.
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const own = process.cpuUsage();
+  return {
+    machineMs: ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SECOND,
+    oursMs: pids.reduce((sum, pid) => sum + sampleProcess(pid).cpuMs, (own.user + own.system) / 1000),
+  };
+}
+
+function otherCpuShare(before: ReturnType<typeof cpuSpent>, after: ReturnType<typeof cpuSpent>, elapsedMs: number): number {
+  const otherMs = after.machineMs - before.machineMs - (after.oursMs - before.oursMs);
+  return Math.max(0, otherMs) / (elapsedMs * os.cpus().length);
+}
+
+/** One run of `seconds` against one gateway; `pids` are all of the bench's processes, to tell other work on the machine apart. */
+async function load(gateway: Gateway, query: QueryName, seconds: number, pids: number[]): Promise<Run> {
   const pid = gateway.process.pid!;
   const before = sampleProcess(pid);
+  const machineBefore = cpuSpent(pids);
+  const started = performance.now();
   let peakRssMiB = before.rssMiB;
   const sampler = setInterval(() => (peakRssMiB = Math.max(peakRssMiB, sampleProcess(pid).rssMiB)), 200);
   const result = await drive(gateway, query, seconds, CONNECTIONS).finally(() => clearInterval(sampler));
   const after = sampleProcess(pid);
   return {
+    otherCpuShare: otherCpuShare(machineBefore, cpuSpent(pids), performance.now() - started),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -133,20 +156,11 @@ function summarize(runs: Run[]): Summary {
   };
 }
 
-/** CPU time the whole machine and the bench's own processes (this one included) have used. */
-function cpuSpent(pids: number[]): { machineMs: number; oursMs: number } {
-  // /proc/stat's first line: user nice system idle iowait irq softirq steal …, in ticks.
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-  const own = process.cpuUsage();
-  return {
-    machineMs: ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_SECOND,
-    oursMs: pids.reduce((sum, pid) => sum + sampleProcess(pid).cpuMs, (own.user + own.system) / 1000),
-  };
-}
-
 /** What else ran during the measured rounds: CPU time used by other processes, as a share of all the cores' time. */
 interface Machine {
   otherCpuShare: number;
+  /** The same for the run with the most of it. */
+  worstRunOtherCpuShare: number;
 }
 
 function section(
@@ -192,7 +206,7 @@ function section(
     'compare the gateways with each other, not with other machines.',
     '',
     `${new Date().toISOString().slice(0, 10)}, ${commitDescription()}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
-    `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores meanwhile):`,
+    `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores meanwhile, ${(100 * machine.worstRunOtherCpuShare).toFixed(1)} % during the run with the most):`,
     '',
     '| query | gateway | requests/s | p50 | p99 | CPU per request | peak RSS | ours / this (requests/s) |',
     '|---|---|---|---|---|---|---|---|',
@@ -255,14 +269,14 @@ async function main() {
     const bytes = await checkSameAnswers(gateways);
     const startRss = Object.fromEntries(gateways.map((gateway) => [gateway.gateway, sampleProcess(gateway.process.pid!).rssMiB])) as Record<GatewayName, number>;
     console.log(`Same data from all three (small ${bytes.small} bytes, large ${bytes.large} bytes). Warming up…`);
+    const pids = started.map((process) => process.process.pid!);
 
     for (const query of QUERY_NAMES) {
       for (const gateway of gateways) {
-        await load(gateway, query, WARMUP_SECONDS);
+        await load(gateway, query, WARMUP_SECONDS, pids);
         await pause();
       }
     }
-    const pids = started.map((process) => process.process.pid!);
     const cpuBefore = cpuSpent(pids);
     const roundsStarted = performance.now();
     const runs = Object.fromEntries(QUERY_NAMES.map((query) => [query, Object.fromEntries(GATEWAYS.map((name) => [name, [] as Run[]]))])) as Record<QueryName, Record<GatewayName, Run[]>>;
@@ -270,9 +284,9 @@ async function main() {
       const order = GATEWAYS.map((_, i) => GATEWAYS[(i + round) % GATEWAYS.length]);
       for (const query of QUERY_NAMES) {
         for (const name of order) {
-          const run = await load(byName[name], query, SECONDS);
+          const run = await load(byName[name], query, SECONDS, pids);
           runs[query][name].push(run);
-          console.log(`round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${name.padEnd(6)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  ${run.cpuMsPerRequest.toFixed(2)} ms CPU/req  ${run.peakRssMiB.toFixed(0)} MiB`);
+          console.log(`round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${name.padEnd(6)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  ${run.cpuMsPerRequest.toFixed(2)} ms CPU/req  ${run.peakRssMiB.toFixed(0)} MiB  (others used ${(100 * run.otherCpuShare).toFixed(0)} % of the cores)`);
           await pause();
         }
       }
@@ -282,10 +296,11 @@ async function main() {
       QUERY_NAMES.map((query) => [query, Object.fromEntries(GATEWAYS.map((name) => [name, summarize(runs[query][name])]))]),
     ) as Record<QueryName, Record<GatewayName, Summary>>;
     const peakRss = Object.fromEntries(gateways.map((gateway) => [gateway.gateway, sampleProcess(gateway.process.pid!).peakRssMiB])) as Record<GatewayName, number>;
-    const cpuAfter = cpuSpent(pids);
-    const otherMs = cpuAfter.machineMs - cpuBefore.machineMs - (cpuAfter.oursMs - cpuBefore.oursMs);
-    const otherCpuShare = Math.max(0, otherMs) / ((performance.now() - roundsStarted) * os.cpus().length);
-    const text = section(results, bytes, peakRss, startRss, { otherCpuShare });
+    const machine = {
+      otherCpuShare: otherCpuShare(cpuBefore, cpuSpent(pids), performance.now() - roundsStarted),
+      worstRunOtherCpuShare: Math.max(...QUERY_NAMES.flatMap((query) => GATEWAYS.flatMap((name) => runs[query][name].map((run) => run.otherCpuShare)))),
+    };
+    const text = section(results, bytes, peakRss, startRss, machine);
     console.log(`\n${text}`);
     await writeSection(text);
     console.log(`Wrote the section into ${path.relative(process.cwd(), README)}.`);
