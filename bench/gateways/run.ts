@@ -169,6 +169,7 @@ function section(
   peakRss: Record<GatewayName, number>,
   startRss: Record<GatewayName, number>,
   machine: Machine,
+  commit: string,
 ): string {
   const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const ratio = (value: number) => `${value.toFixed(2)}×`;
@@ -205,7 +206,7 @@ function section(
     `${os.cpus().length} cores: the load generator, the subgraphs and the gateway under load, so the numbers`,
     'compare the gateways with each other, not with other machines.',
     '',
-    `${new Date().toISOString().slice(0, 10)}, ${commitDescription()}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    `${new Date().toISOString().slice(0, 10)}, ${commit}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
     `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores meanwhile, ${(100 * machine.worstRunOtherCpuShare).toFixed(1)} % during the run with the most):`,
     '',
     '| query | gateway | requests/s | p50 | p99 | CPU per request | peak RSS | ours / this (requests/s) |',
@@ -252,6 +253,8 @@ async function writeSection(text: string): Promise<void> {
 }
 
 async function main() {
+  // What the processes are started from: others may commit while the rounds run.
+  const commit = commitDescription();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-gateways-'));
   const started: Started[] = [];
   try {
@@ -300,7 +303,7 @@ async function main() {
       otherCpuShare: otherCpuShare(cpuBefore, cpuSpent(pids), performance.now() - roundsStarted),
       worstRunOtherCpuShare: Math.max(...QUERY_NAMES.flatMap((query) => GATEWAYS.flatMap((name) => runs[query][name].map((run) => run.otherCpuShare)))),
     };
-    const text = section(results, bytes, peakRss, startRss, machine);
+    const text = section(results, bytes, peakRss, startRss, machine, commit);
     console.log(`\n${text}`);
     await writeSection(text);
     console.log(`Wrote the section into ${path.relative(process.cwd(), README)}.`);
