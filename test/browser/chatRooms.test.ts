@@ -129,6 +129,8 @@ describe('chat in Chromium', () => {
       // The phone shows the room, not the list beside it; a link goes back to the rooms.
       expect(await rooms(page).isVisible()).toBe(false);
       await shows(page.getByRole('link', { name: '← Rooms' }));
+      // The room is the page: nothing below it to scroll to.
+      expect(await page.evaluate('document.documentElement.scrollHeight')).toBe(PHONE.height);
       await screenshot(page, 'chat-phone-room');
 
       // At the end, a new message is followed.
