@@ -148,6 +148,8 @@ function commitDescription(): string {
 
 interface Summary {
   rps: number;
+  /** The slowest and the fastest round, to show how much the machine's speed varied. */
+  rpsRange: [number, number];
   p50: number;
   p99: number;
   cpuMsPerRequest: number;
@@ -157,6 +159,7 @@ interface Summary {
 function summarize(runs: Run[]): Summary {
   return {
     rps: median(runs.map((run) => run.rps)),
+    rpsRange: [Math.min(...runs.map((run) => run.rps)), Math.max(...runs.map((run) => run.rps))],
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
     cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
@@ -245,7 +248,7 @@ function section(
     `${new Date().toISOString().slice(0, 10)}, ${commit}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
     `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores during the runs kept, ${(100 * machine.worstRunOtherCpuShare).toFixed(1)} % during the one with the most; ${machine.discardedRuns} runs discarded):`,
     '',
-    '| query | gateway | requests/s | p50 | p99 | CPU per request | peak RSS | ours / this (requests/s) |',
+    '| query | gateway | requests/s (slowest–fastest round) | p50 | p99 | CPU per request | peak RSS | ours / this (requests/s) |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const query of QUERY_NAMES) {
@@ -253,7 +256,7 @@ function section(
       const result = results[query][gateway];
       const ours = results[query].ours.rps / result.rps;
       lines.push(
-        `| ${gateway === 'ours' ? `${query} (${fmt(bytes[query] / 1024, 1)} KiB)` : ''} | ${GATEWAY_LABELS[gateway]} | ${fmt(result.rps)} | ${fmt(result.p50)} ms | ${fmt(result.p99)} ms | ${fmt(result.cpuMsPerRequest, 2)} ms | ${fmt(result.peakRssMiB)} MiB | ${gateway === 'ours' ? '' : ratio(ours)} |`,
+        `| ${gateway === 'ours' ? `${query} (${fmt(bytes[query] / 1024, 1)} KiB)` : ''} | ${GATEWAY_LABELS[gateway]} | ${fmt(result.rps)} (${fmt(result.rpsRange[0])}–${fmt(result.rpsRange[1])}) | ${fmt(result.p50)} ms | ${fmt(result.p99)} ms | ${fmt(result.cpuMsPerRequest, 2)} ms | ${fmt(result.peakRssMiB)} MiB | ${gateway === 'ours' ? '' : ratio(ours)} |`,
       );
     }
   }
