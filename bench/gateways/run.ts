@@ -26,8 +26,12 @@ const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 50);
 // V8 takes tens of seconds under load to settle on optimized code for a gateway's whole path.
 const WARMUP_SECONDS = positiveInt('BENCH_WARMUP_SECONDS', Math.min(20, 2 * SECONDS));
-/** Lets sockets close and garbage go between runs, so that one run's tail is not the next one's start. */
-const PAUSE_MS = 1000;
+/**
+ * Between runs the bench waits until its own processes are idle (below this share of one core),
+ * at least 1 s and at most 15 s: a gateway that just served a run goes on collecting its garbage
+ * for a while, and that must not land in the next gateway's run.
+ */
+const IDLE_CORE_SHARE = 0.05;
 /**
  * The machine is shared (tests, CI): a run during which other processes took more than this share
  * of the cores is thrown away and run again once they are quiet, up to MAX_ATTEMPTS times.
@@ -45,6 +49,8 @@ const PROFILE_HEADING = "### Where our router's time goes";
 interface Run {
   /** The share of all the cores' time that processes other than the bench's used during the run. */
   otherCpuShare: number;
+  /** The same for the two gateways not under load (their timers, late garbage collection). */
+  bystanderCpuShare: number;
   rps: number;
   p50: number;
   p99: number;
@@ -70,8 +76,10 @@ function otherCpuShare(before: ReturnType<typeof cpuSpent>, after: ReturnType<ty
 }
 
 /** One run of `seconds` against one gateway; `pids` are all of the bench's processes, to tell other work on the machine apart. */
-async function load(gateway: Gateway, query: QueryName, seconds: number, pids: number[]): Promise<Run> {
+async function load(gateway: Gateway, query: QueryName, seconds: number, pids: number[], bystanders: number[]): Promise<Run> {
   const pid = gateway.process.pid!;
+  const bystandersCpu = () => bystanders.reduce((sum, bystander) => sum + sampleProcess(bystander).cpuMs, 0);
+  const bystandersBefore = bystandersCpu();
   const before = sampleProcess(pid);
   const machineBefore = cpuSpent(pids);
   const started = performance.now();
@@ -79,8 +87,10 @@ async function load(gateway: Gateway, query: QueryName, seconds: number, pids: n
   const sampler = setInterval(() => (peakRssMiB = Math.max(peakRssMiB, sampleProcess(pid).rssMiB)), 200);
   const result = await drive(gateway, query, seconds, CONNECTIONS).finally(() => clearInterval(sampler));
   const after = sampleProcess(pid);
+  const elapsedMs = performance.now() - started;
   return {
-    otherCpuShare: otherCpuShare(machineBefore, cpuSpent(pids), performance.now() - started),
+    otherCpuShare: otherCpuShare(machineBefore, cpuSpent(pids), elapsedMs),
+    bystanderCpuShare: (bystandersCpu() - bystandersBefore) / (elapsedMs * os.cpus().length),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -133,7 +143,20 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the gateways and subgraphs (`pids`) are idle; see IDLE_CORE_SHARE. */
+async function settle(pids: number[]): Promise<void> {
+  await sleep(1000);
+  const deadline = performance.now() + 14_000;
+  const cpuOf = () => pids.reduce((sum, pid) => sum + sampleProcess(pid).cpuMs, 0);
+  for (;;) {
+    const before = cpuOf();
+    const started = performance.now();
+    await sleep(500);
+    if ((cpuOf() - before) / (performance.now() - started) < IDLE_CORE_SHARE || performance.now() > deadline) return;
+  }
+}
 
 /** "abc1234", with what is uncommitted, naming the files that change what our router runs. */
 function commitDescription(): string {
@@ -181,12 +204,13 @@ async function quiet(pids: number[]): Promise<void> {
 }
 
 /** A measured run on a quiet machine: contended runs are discarded (counted in `discarded`) and run again. */
-async function measuredRun(gateway: Gateway, query: QueryName, pids: number[], discarded: { count: number }): Promise<Run> {
+async function measuredRun(gateway: Gateway, query: QueryName, pids: number[], bystanders: number[], discarded: { count: number }): Promise<Run> {
   for (let attempt = 1; ; attempt++) {
     await quiet(pids);
-    const run = await load(gateway, query, SECONDS, pids);
+    const run = await load(gateway, query, SECONDS, pids, bystanders);
     if (run.otherCpuShare <= MAX_OTHER_CPU_SHARE || attempt === MAX_ATTEMPTS) return run;
     discarded.count++;
+    await settle(pids);
     console.log(`  discarded ${query} through ${gateway.gateway}: other processes used ${(100 * run.otherCpuShare).toFixed(0)} % of the cores`);
   }
 }
@@ -197,6 +221,8 @@ interface Machine {
   otherCpuShare: number;
   /** The same for the kept run with the most of it. */
   worstRunOtherCpuShare: number;
+  /** What the gateways not under load used, in the kept run where they used the most. */
+  worstRunBystanderCpuShare: number;
   discardedRuns: number;
 }
 
@@ -220,33 +246,35 @@ function section(
     '(@apollo/composition) and starts three gateways over that file, each in its own process with',
     '`NODE_ENV=production`:',
     '',
-    `- **${GATEWAY_LABELS.ours}**, as \`startRouterService\` starts it and under tsx as the Dockerfile runs it: every`,
-    '  protection at its default (operation limits and cost estimate, CSRF prevention, APQ, the auth-directive filter,',
-    '  a pool, timeout and breaker per subgraph, metrics on a port of its own, the access log at `info` into a file;',
-    '  the safelist is off, its default), budgets in memory (no `REDIS_URL`) raised so that they never refuse but are',
-    '  still spent on every request (`RATE_LIMIT_*` at 10⁹, the cost budget at 10¹²), its own `ROUTER_SECRET`,',
-    '  `DATA_DIR` in a temp dir;',
-    `- **${GATEWAY_LABELS.apollo}**: \`new ApolloGateway({ supergraphSdl })\` behind \`startStandaloneServer\`, nothing`,
-    '  else (also under tsx);',
+    `- **${GATEWAY_LABELS.ours}**, as \`startRouterService\` starts it, under tsx as the Dockerfile runs it: every protection`,
+    '  at its default (operation limits and cost estimate, CSRF prevention, APQ, the auth-directive filter, a pool,',
+    '  timeout and breaker per subgraph, metrics on a port of its own, the access log at `info` into a file; the',
+    '  safelist is off, its default), budgets in memory (no `REDIS_URL`) raised so that they never refuse but are still',
+    '  spent on every request (`RATE_LIMIT_*` at 10⁹, the cost budget at 10¹²), its own `ROUTER_SECRET`, `DATA_DIR` in',
+    '  a temp dir;',
+    `- **${GATEWAY_LABELS.apollo}**: \`new ApolloGateway({ supergraphSdl })\``,
+    '  behind `startStandaloneServer`, nothing else (also under tsx);',
     `- **${GATEWAY_LABELS.hive}**: its CLI, \`hive-gateway supergraph <file> --jit\`.`,
     '',
     `Before measuring, each gateway must answer both queries with the same \`data\` as ours (checked: ${fmt(bytes.small)} and`,
     `${fmt(bytes.large)} bytes). The **small** query is \`topProducts(first: 3)\` with reviews and authors (products →`,
     'reviews → accounts); the **large** one goes through all four subgraphs, two entity hops deep (30 products,',
-    'their reviews and authors, the authors\' reviews and those reviews\' products with inventory\'s fields again;',
-    'see `bench/gateways/queries.ts`). autocannon, in the bench\'s own process, keeps',
-    `${CONNECTIONS} connections busy for ${SECONDS} s per run, after a ${WARMUP_SECONDS} s warm-up per gateway and query;`,
-    `${ROUNDS} rounds, each running both queries through every gateway (gateways in rotating order, ${PAUSE_MS / 1000} s`,
-    'apart). The table shows medians over the rounds of each run\'s mean requests per second and its p50 and p99',
-    'latency, and of the gateway process\'s CPU time per request (user + system, from `/proc`); peak RSS is the',
-    'most the gateway held during that query\'s runs (sampled every 200 ms). Everything shares the machine\'s',
-    `${os.cpus().length} cores: the load generator, the subgraphs and the gateway under load, so the numbers`,
-    'compare the gateways with each other, not with other machines. The machine is shared: before each run the bench',
-    `waits until other processes use at most ${100 * MAX_OTHER_CPU_SHARE} % of the cores, and a run during which they used more is`,
-    'discarded and run again.',
+    "their reviews and authors, the authors' reviews and those reviews' products with inventory's fields again;",
+    'see `bench/gateways/queries.ts`).',
+    '',
+    `autocannon, in the bench's own process, keeps ${CONNECTIONS} connections busy for ${SECONDS} s per run, after a`,
+    `${WARMUP_SECONDS} s warm-up per gateway and query. ${ROUNDS} rounds each run both queries through every gateway, the`,
+    "gateways' order rotating from round to round; between runs the bench waits until the gateways and the",
+    "subgraphs are idle (a gateway's garbage collection after its run included). The table shows medians over the",
+    "rounds of each run's mean requests per second and its p50 and p99 latency, and of the gateway process's CPU",
+    "time per request (user + system, from `/proc`); peak RSS is the most the gateway held during that query's",
+    `runs (sampled every 200 ms). The load generator, the subgraphs and the gateway under load share the machine's`,
+    `${os.cpus().length} cores, so the numbers compare the gateways with each other, not with other machines. The machine is`,
+    `shared: before each run the bench waits until other processes use at most ${100 * MAX_OTHER_CPU_SHARE} % of the cores, and a run`,
+    'during which they used more is discarded and run again.',
     '',
     `${new Date().toISOString().slice(0, 10)}, ${commit}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
-    `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores during the runs kept, ${(100 * machine.worstRunOtherCpuShare).toFixed(1)} % during the one with the most; ${machine.discardedRuns} runs discarded):`,
+    `(BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} BENCH_CONNECTIONS=${CONNECTIONS}; other processes used ${(100 * machine.otherCpuShare).toFixed(1)} % of the cores during the runs kept, ${(100 * machine.worstRunOtherCpuShare).toFixed(1)} % during the one with the most; ${machine.discardedRuns} runs discarded; the idle gateways used at most ${(100 * machine.worstRunBystanderCpuShare).toFixed(1)} % during a run):`,
     '',
     '| query | gateway | requests/s (slowest–fastest round) | p50 | p99 | CPU per request | peak RSS | ours / this (requests/s) |',
     '|---|---|---|---|---|---|---|---|',
@@ -312,11 +340,12 @@ async function main() {
     const startRss = Object.fromEntries(gateways.map((gateway) => [gateway.gateway, sampleProcess(gateway.process.pid!).rssMiB])) as Record<GatewayName, number>;
     console.log(`Same data from all three (small ${bytes.small} bytes, large ${bytes.large} bytes). Warming up…`);
     const pids = started.map((process) => process.process.pid!);
+    const bystandersOf = (gateway: Gateway) => gateways.filter((other) => other !== gateway).map((other) => other.process.pid!);
 
     for (const query of QUERY_NAMES) {
       for (const gateway of gateways) {
-        await load(gateway, query, WARMUP_SECONDS, pids);
-        await pause();
+        await load(gateway, query, WARMUP_SECONDS, pids, bystandersOf(gateway));
+        await settle(pids);
       }
     }
     const discarded = { count: 0 };
@@ -325,10 +354,10 @@ async function main() {
       const order = GATEWAYS.map((_, i) => GATEWAYS[(i + round) % GATEWAYS.length]);
       for (const query of QUERY_NAMES) {
         for (const name of order) {
-          const run = await measuredRun(byName[name], query, pids, discarded);
+          const run = await measuredRun(byName[name], query, pids, bystandersOf(byName[name]), discarded);
           runs[query][name].push(run);
-          console.log(`round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${name.padEnd(6)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  ${run.cpuMsPerRequest.toFixed(2)} ms CPU/req  ${run.peakRssMiB.toFixed(0)} MiB  (others used ${(100 * run.otherCpuShare).toFixed(0)} % of the cores)`);
-          await pause();
+          console.log(`round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${name.padEnd(6)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  ${run.cpuMsPerRequest.toFixed(2)} ms CPU/req  ${run.peakRssMiB.toFixed(0)} MiB  (others used ${(100 * run.otherCpuShare).toFixed(0)} % of the cores, the idle gateways ${(100 * run.bystanderCpuShare).toFixed(1)} %)`);
+          await settle(pids);
         }
       }
     }
@@ -341,6 +370,7 @@ async function main() {
     const machine = {
       otherCpuShare: kept.reduce((sum, run) => sum + run.otherCpuShare, 0) / kept.length,
       worstRunOtherCpuShare: Math.max(...kept.map((run) => run.otherCpuShare)),
+      worstRunBystanderCpuShare: Math.max(...kept.map((run) => run.bystanderCpuShare)),
       discardedRuns: discarded.count,
     };
     const text = section(results, bytes, peakRss, startRss, machine, commit);
