@@ -11,6 +11,7 @@ import {
   type RemovedField,
   type Viewer,
 } from '../../src/plugins/authDirectives';
+import { preparedOperations } from '../../src/plugins/enforceAuthDirectives';
 
 const FEDERATION_LINK = (imports: string) =>
   `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", ${imports}])`;
@@ -458,3 +459,34 @@ function expectSamePolicy(actual: AuthPolicy, expected: AuthPolicy): void {
   expect(Object.fromEntries(actual.fields)).toEqual(Object.fromEntries(expected.fields));
   expect(Object.fromEntries(actual.types)).toEqual(Object.fromEntries(expected.types));
 }
+
+describe('prepared operations (enforceAuthDirectives)', () => {
+  const query = parse('query Team { me { name email } users { name } }');
+
+  test('are made once per document, operation name and what the viewer may see', () => {
+    const prepared = preparedOperations();
+    const forUser = prepared(schema, policy, query, 'Team', USER);
+    // Another person with the same scopes gets the very same preparation.
+    expect(prepared(schema, policy, query, 'Team', { scopes: new Set(['user']) })).toBe(forUser);
+    expect(forUser.filtered.removed.map((removed) => removed.path.join('.'))).toEqual(['me.email', 'users']);
+    expect(forUser.rewrite?.source).not.toContain('users');
+
+    const forAdmin = prepared(schema, policy, query, 'Team', ADMIN);
+    expect(forAdmin).not.toBe(forUser);
+    expect(forAdmin.filtered.removed).toEqual([]);
+    expect(forAdmin.rewrite).toBeUndefined();
+
+    const forAnonymous = prepared(schema, policy, query, 'Team', ANONYMOUS);
+    expect(forAnonymous.filtered.nothingLeft).toBe(true);
+    expect(forAnonymous.rewrite).toBeUndefined();
+  });
+
+  test('a new policy (a supergraph reload) prepares again', () => {
+    const prepared = preparedOperations();
+    const before = prepared(schema, policy, query, 'Team', USER);
+    const reloaded = extractAuthPolicy(supergraphSdl).policy;
+    const after = prepared(schema, reloaded, query, 'Team', USER);
+    expect(after).not.toBe(before);
+    expect(after.rewrite?.queryHash).toBe(before.rewrite?.queryHash);
+  });
+});
