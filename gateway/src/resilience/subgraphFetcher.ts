@@ -1,7 +1,8 @@
-import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
+import { STATUS_CODES } from 'node:http';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { inClientSpan, serviceUnavailable, type Logger } from '@dorandoran/service-kit';
 import CircuitBreaker from 'opossum';
-import { Agent, fetch } from 'undici';
+import { Agent, Headers, type Dispatcher } from 'undici';
 import type { BreakerSettings } from '../config';
 import { CIRCUIT_STATE, type RouterMetrics } from '../metrics';
 
@@ -35,14 +36,19 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   const attempt = async (url: string, init: FetcherRequestInit = {}) => {
     const stopTimer = metrics.subgraphFetchDuration.startTimer({ subgraph: name });
     try {
-      return await inClientSpan('router', `subgraph ${name}`, { 'dorandoran.subgraph': name, 'url.full': url }, (traceHeaders) =>
-        fetch(url, {
-          method: init.method,
-          body: init.body,
-          headers: { ...init.headers, ...traceHeaders },
-          dispatcher: agent,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        }),
+      const { origin, pathname, search } = new URL(url);
+      return await inClientSpan('router', `subgraph ${name}`, { 'dorandoran.subgraph': name, 'url.full': url }, async (traceHeaders) =>
+        responseOf(
+          url,
+          await agent.request({
+            origin,
+            path: pathname + search,
+            method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+            body: init.body,
+            headers: { ...init.headers, ...traceHeaders },
+            signal: AbortSignal.timeout(options.timeoutMs),
+          }),
+        ),
       );
     } catch (error) {
       metrics.subgraphFetchErrors.inc({ subgraph: name, reason: (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable' });
@@ -85,6 +91,36 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     async close() {
       breaker.shutdown();
       await agent.close();
+    },
+  };
+}
+
+/**
+ * A subgraph's answer as the gateway's data source reads it, over undici's request() rather than
+ * its fetch(): fetch builds WHATWG Request/Response objects and web streams for every call, which
+ * the router's CPU profile showed as the largest single cost of a small query.
+ */
+function responseOf(url: string, answer: Dispatcher.ResponseData): FetcherResponse {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const { body, statusCode } = answer;
+  return {
+    url,
+    status: statusCode,
+    statusText: STATUS_CODES[statusCode] ?? '',
+    ok: statusCode >= 200 && statusCode < 300,
+    redirected: false,
+    headers,
+    get bodyUsed() {
+      return body.bodyUsed;
+    },
+    text: () => body.text(),
+    json: () => body.json(),
+    arrayBuffer: () => body.arrayBuffer(),
+    clone() {
+      throw new Error('a subgraph response is read once; it cannot be cloned');
     },
   };
 }
