@@ -18,7 +18,7 @@ export interface BrowserSession {
   refreshToken?: string;
   /** Served over https (directly, or as the trusted proxy says): the cookie is then Secure. */
   secure: boolean;
-  /** Set from auth's answer (plugins/subgraphAuth.ts): what to do with the cookie in this response. */
+  /** Set from auth's answer (subgraphDataSource.ts): what to do with the cookie in this response. */
   cookie?: { issued: string; maxAgeSeconds: number } | 'clear';
 }
 

@@ -39,11 +39,14 @@ export function createOperationGuard(options: {
   metrics: RouterMetrics;
 }): OperationGuard {
   const { limits, rateLimiter, safelist, metrics } = options;
+  /** Documents whose own strings passed: one parsed document per text (Apollo Server's cache), so checked once. */
+  const textChecked = new WeakSet<DocumentNode>();
 
   async function check({ schema, document, operation, source, variables, context }: GuardedOperation) {
     try {
       if (safelist && !safelist.bodies.has(source)) throw notInSafelist();
-      assertUsableText(document, variables);
+      assertUsableText(textChecked.has(document) ? NO_DOCUMENT : document, variables);
+      textChecked.add(document);
       const measure = checkOperationLimits(schema, document, operation, variables, limits);
       const { viewer, clientIp } = context;
       const rootFieldCount = countOf(measure.rootFields);
@@ -78,6 +81,9 @@ export function createOperationGuard(options: {
     }),
   };
 }
+
+/** Stands for a document already checked, so that only the variables are. */
+const NO_DOCUMENT: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
 
 /** How many of the selected root fields are among `names` (all of them without `names`). */
 function countOf(rootFields: ReadonlyMap<string, number>, names?: ReadonlySet<string>): number {

@@ -68,6 +68,9 @@ export interface OperationMeasure {
  * Checks the operation against every limit and returns its measure. Each fragment is measured
  * once and its measure reused wherever it is spread, so a document whose fragments spread each
  * other twice over (2^n fields once written out) costs time linear in its own length to refuse.
+ * What depends on the document alone is measured once per schema and operation (Apollo Server
+ * hands over one parsed document per text); the cost, which reads the variables, once per request
+ * unless the operation declares none.
  */
 export function checkOperationLimits(
   schema: GraphQLSchema,
@@ -76,11 +79,15 @@ export function checkOperationLimits(
   variables: Record<string, unknown> | undefined,
   limits: OperationLimits,
 ): OperationMeasure {
-  checkDirectivesPerField(document, limits.maxDirectivesPerField);
+  const measured = measureOf(schema, document, operation);
+  const overloaded = measured.directivesByField.find(([, count]) => count > limits.maxDirectivesPerField);
+  if (overloaded) {
+    const [name, count] = overloaded;
+    throw new OperationLimitError('directives', `The field "${name}" has ${count} directives; at most ${limits.maxDirectivesPerField} are allowed on one field.`, limits.maxDirectivesPerField);
+  }
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) throw new OperationLimitError('root_fields', `This graph has no ${operation.operation} type.`, 0);
-  const fragments = fragmentsOf(document);
-  const shape = measureShape(operation.selectionSet, fragments);
+  const { shape, rootFields, rootFieldCount, fragments } = measured;
   if (shape.depth > limits.maxDepth) {
     throw new OperationLimitError('depth', `The operation is nested ${shape.depth} levels deep, over the limit of ${limits.maxDepth}; ask for fewer nested fields.`, limits.maxDepth);
   }
@@ -94,14 +101,21 @@ export function checkOperationLimits(
   if (shape.aliases > limits.maxAliases) {
     throw new OperationLimitError('aliases', `The operation uses ${shape.aliases} aliases, over the limit of ${limits.maxAliases}; send fewer, or several operations.`, limits.maxAliases);
   }
-  const rootFields = countRootFields(operation.selectionSet, fragments);
-  const rootFieldCount = [...rootFields.values()].reduce((sum, count) => sum + count, 0);
   if (rootFieldCount > limits.maxRootFields) {
     throw new OperationLimitError('root_fields', `The operation asks for ${rootFieldCount} root fields; at most ${limits.maxRootFields} are allowed in one operation.`, limits.maxRootFields);
   }
-  // With the operation's defaults: `$first: Int = 100000` costs what it asks for even when not sent.
-  const withDefaults = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).coerced ?? variables ?? {};
-  const cost = createCostEstimator(schema, { fragments, variables: withDefaults, defaultListSize: limits.defaultListSize })(operation.selectionSet, rootType);
+  const estimate = () => {
+    // With the operation's defaults: `$first: Int = 100000` costs what it asks for even when not sent.
+    const withDefaults = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).coerced ?? variables ?? {};
+    return createCostEstimator(schema, { fragments, variables: withDefaults, defaultListSize: limits.defaultListSize })(operation.selectionSet, rootType);
+  };
+  let cost: number;
+  if (operation.variableDefinitions?.length) cost = estimate();
+  else {
+    const known = measured.costByDefaultListSize.get(limits.defaultListSize);
+    cost = known ?? estimate();
+    if (known === undefined) measured.costByDefaultListSize.set(limits.defaultListSize, cost);
+  }
   if (cost > limits.maxCost) {
     throw new OperationLimitError(
       'cost',
@@ -112,16 +126,50 @@ export function checkOperationLimits(
   return { ...shape, rootFields, cost };
 }
 
+/** What the limits read off one operation of a document, whatever the variables and the limits. */
+interface DocumentMeasure {
+  /** Every field with directives, in document order (fragments as written), and how many it has. */
+  directivesByField: [name: string, count: number][];
+  fragments: Fragments;
+  shape: Shape;
+  rootFields: ReadonlyMap<string, number>;
+  rootFieldCount: number;
+  /** The cost of an operation without variables, by the list size assumed for lists without first/last. */
+  costByDefaultListSize: Map<number, number>;
+}
+
+const measures = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, DocumentMeasure>>();
+
+function measureOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): DocumentMeasure {
+  let bySchema = measures.get(schema);
+  if (!bySchema) measures.set(schema, (bySchema = new WeakMap()));
+  let measured = bySchema.get(operation);
+  if (!measured) {
+    const fragments = fragmentsOf(document);
+    const rootFields = countRootFields(operation.selectionSet, fragments);
+    measured = {
+      directivesByField: directivesByField(document),
+      fragments,
+      shape: measureShape(operation.selectionSet, fragments),
+      rootFields,
+      rootFieldCount: [...rootFields.values()].reduce((sum, count) => sum + count, 0),
+      costByDefaultListSize: new Map(),
+    };
+    bySchema.set(operation, measured);
+  }
+  return measured;
+}
+
 /** Walks each field node of the document once, fragments as written (not once per spread). */
-function checkDirectivesPerField(document: DocumentNode, max: number): void {
+function directivesByField(document: DocumentNode): [string, number][] {
+  const found: [string, number][] = [];
   visit(document, {
     Field(node: FieldNode) {
       const count = node.directives?.length ?? 0;
-      if (count > max) {
-        throw new OperationLimitError('directives', `The field "${node.name.value}" has ${count} directives; at most ${max} are allowed on one field.`, max);
-      }
+      if (count > 0) found.push([node.name.value, count]);
     },
   });
+  return found;
 }
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;

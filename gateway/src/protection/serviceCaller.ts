@@ -1,4 +1,8 @@
-import type { TokenVerifier } from '@dorandoran/service-kit';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, type TokenVerifier } from '@dorandoran/service-kit';
+import type { RouterMetrics } from '../metrics';
+import { clientAddress } from './clientAddress';
+import { RateLimitedError, type RateLimiter } from './rateLimits';
 
 /**
  * The batch service's account id when the request's token proves it (a valid token with scope
@@ -26,5 +30,24 @@ function claimsServiceScope(payload: string): boolean {
     return typeof claims.scope === 'string' && claims.scope.split(' ').includes('service');
   } catch {
     return false;
+  }
+}
+
+/**
+ * Spends one request of the caller's budget before the body is read: the batch service's own
+ * (`service`), anyone else's address's (`ip`). Over it, a 429 with Retry-After.
+ */
+export async function spendRequestBudget(
+  req: IncomingMessage,
+  { verifier, rateLimiter, trustProxyHops, metrics }: { verifier: TokenVerifier; rateLimiter: RateLimiter; trustProxyHops: number; metrics: RouterMetrics },
+): Promise<void> {
+  const service = await serviceAccountOf(req.headers.authorization, verifier);
+  try {
+    if (service) await rateLimiter.consume('service', `account:${service}`);
+    else await rateLimiter.consume('ip', clientAddress(req, trustProxyHops));
+  } catch (error) {
+    if (!(error instanceof RateLimitedError)) throw error;
+    metrics.rateLimited.inc({ limit: error.budget });
+    throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.retryAfterSeconds) }, { retryAfter: error.retryAfterSeconds, budget: error.budget });
   }
 }

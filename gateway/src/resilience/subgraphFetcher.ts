@@ -1,9 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { inClientSpan, serviceUnavailable, type Logger } from '@dorandoran/service-kit';
+import { BROWSER_SESSION_HEADERS, inClientSpan, serviceUnavailable, type Logger } from '@dorandoran/service-kit';
 import CircuitBreaker from 'opossum';
 import { Agent, Headers, type Dispatcher } from 'undici';
 import type { BreakerSettings } from '../config';
+import { InFlight } from '../deduplication';
 import { CIRCUIT_STATE, type RouterMetrics } from '../metrics';
 
 export interface SubgraphFetcherOptions {
@@ -13,6 +14,8 @@ export interface SubgraphFetcherOptions {
   breaker: BreakerSettings;
   metrics: RouterMetrics;
   logger: Logger;
+  /** Identical concurrent query fetches share one call (deduplication.ts); off, every fetch is made. */
+  deduplicate: boolean;
 }
 
 export interface SubgraphFetcher {
@@ -77,16 +80,25 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   });
   breaker.on('reject', () => metrics.subgraphFetchErrors.inc({ subgraph: name, reason: 'circuit_open' }));
 
+  const fire = async (url: string, init: FetcherRequestInit | undefined): Promise<FetcherResponse> => {
+    try {
+      return await breaker.fire(url, init);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EOPENBREAKER') {
+        throw serviceUnavailable(`The ${name} service is unavailable: it failed repeatedly, so the router stopped calling it for a few seconds. Try again shortly.`);
+      }
+      throw error;
+    }
+  };
+  const inFlight = new InFlight<ReadAnswer>();
+
   return {
     fetch: (async (url, init) => {
-      try {
-        return await breaker.fire(url, init);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'EOPENBREAKER') {
-          throw serviceUnavailable(`The ${name} service is unavailable: it failed repeatedly, so the router stopped calling it for a few seconds. Try again shortly.`);
-        }
-        throw error;
-      }
+      const key = options.deduplicate ? sharedFetchKey(url, init) : undefined;
+      if (key === undefined) return fire(url, init);
+      const { result, joined } = inFlight.run(key, async () => readAnswer(await fire(url, init)));
+      if (joined) metrics.deduplicated.inc({ level: 'subgraph' });
+      return answerFrom(await result);
     }) as Fetcher,
     async close() {
       breaker.shutdown();
@@ -119,6 +131,65 @@ function responseOf(url: string, answer: Dispatcher.ResponseData): FetcherRespon
     text: () => body.text(),
     json: () => body.json(),
     arrayBuffer: () => body.arrayBuffer(),
+    clone() {
+      throw new Error('a subgraph response is read once; it cannot be cloned');
+    },
+  };
+}
+
+/**
+ * Which fetches may share one call: a query (the gateway puts the operation's text first in the
+ * body, and the planner prints a query as `query…` or `{…}`; anything else, a mutation above all,
+ * is never shared) to the same URL with the same body and the same Authorization header. A
+ * browser session's fetches to auth carry that browser's refresh token and are never shared.
+ * The request id is left out: a shared fetch carries the first caller's.
+ */
+function sharedFetchKey(url: string, init: FetcherRequestInit | undefined): string | undefined {
+  const body = init?.body;
+  if (typeof body !== 'string' || !QUERY_BODY.test(body)) return undefined;
+  // The gateway's data source hands over a plain object with lower-case names; anything else is not recognized, so not shared.
+  const headers = init?.headers;
+  if (!headers || Object.getPrototypeOf(headers) !== Object.prototype) return undefined;
+  const named = headers as Record<string, string | undefined>;
+  if (named[BROWSER_SESSION_HEADERS.optIn] !== undefined) return undefined;
+  return `${url}\n${named.authorization ?? ''}\n${body}`;
+}
+
+const QUERY_BODY = /^\{"query":"(?:query(?![_0-9A-Za-z])|\{)/;
+
+/** A subgraph's answer read to the end, for every fetch that shares it to parse on its own (the gateway merges into what it parses). */
+interface ReadAnswer {
+  url: string;
+  status: number;
+  statusText: string;
+  headers: FetcherResponse['headers'];
+  text: string;
+}
+
+async function readAnswer(response: FetcherResponse): Promise<ReadAnswer> {
+  return { url: response.url, status: response.status, statusText: response.statusText, headers: response.headers, text: await response.text() };
+}
+
+function answerFrom(answer: ReadAnswer): FetcherResponse {
+  const { status, text } = answer;
+  let used = false;
+  const read = () => {
+    used = true;
+    return text;
+  };
+  return {
+    url: answer.url,
+    status,
+    statusText: answer.statusText,
+    ok: status >= 200 && status < 300,
+    redirected: false,
+    headers: answer.headers,
+    get bodyUsed() {
+      return used;
+    },
+    text: async () => read(),
+    json: async () => JSON.parse(read()),
+    arrayBuffer: async () => new TextEncoder().encode(read()).buffer as ArrayBuffer,
     clone() {
       throw new Error('a subgraph response is read once; it cannot be cloned');
     },

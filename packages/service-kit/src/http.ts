@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './jsonDepth';
 import type { Logger } from './logger';
 import { requestIdOf, requestScope } from './requestScope';
 import { inServerSpan } from './tracing';
@@ -80,11 +81,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (!contentType?.includes('application/json')) return text;
   if (text === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
   }
+  const tooDeep = jsonTooDeep(body, 'The request body');
+  if (tooDeep) throw new HttpError(400, 'BAD_REQUEST', tooDeep, {}, { limit: MAX_JSON_DEPTH });
+  return body;
 }
 
 /** Probes and scrapes are not worth a log line each. */
@@ -194,6 +199,10 @@ export async function listen(server: Server, port: number, host = '0.0.0.0'): Pr
 
 export async function closeServer(server: Server): Promise<void> {
   if (!server.listening) return;
+  // close() ends only the connections idle at that moment; a keep-alive connection busy then was
+  // served for as long as its client kept sending (a router under steady traffic never exited after
+  // SIGTERM). From now on each answer closes its connection, so clients move to another instance.
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close'));
   server.closeIdleConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }

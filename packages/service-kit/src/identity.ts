@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { GraphQLError } from 'graphql';
 import type { CommonConfig } from './config';
 import { isRevocationCheckUnavailable, RevocationCheckUnavailableError, type RevocationStore } from './revocations';
@@ -63,7 +63,31 @@ async function isRevoked(revocations: RevocationStore, viewer: Viewer): Promise<
   }
 }
 
+/**
+ * Tokens whose signature and claims were verified, kept until they expire: the ES256 signature is
+ * most of what checking a token costs, and a client sends the same token with every request, which
+ * the router and each subgraph it reaches verify. Revocation is still checked on every use.
+ */
+const MAX_VERIFIED_TOKENS = 10_000;
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const verified = new Map<string, JWTPayload>();
+
+  async function claimsOf(token: string): Promise<JWTPayload> {
+    const known = verified.get(token);
+    if (known && known.exp! * 1000 > Date.now()) return known;
+    verified.delete(token);
+    const { payload } = await jwtVerify(token, options.keys, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ['ES256'],
+      requiredClaims: ['sub', 'jti', 'iat', 'exp', 'sid'],
+    });
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+    verified.set(token, payload);
+    return payload;
+  }
+
   return {
     async verify(authorization) {
       if (!authorization) return null;
@@ -71,12 +95,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (!match) throw unauthenticatedHttp('The Authorization header must be "Bearer <access token>".');
       let payload;
       try {
-        ({ payload } = await jwtVerify(match[1], options.keys, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms: ['ES256'],
-          requiredClaims: ['sub', 'jti', 'iat', 'exp', 'sid'],
-        }));
+        payload = await claimsOf(match[1]);
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) {
           throw unauthenticatedHttp('The access token has expired. Get a new one with refreshSession.');
@@ -110,6 +129,12 @@ export function createRemoteTokenVerifier(
   revocations: RevocationStore,
 ): TokenVerifier {
   return createTokenVerifier({ keys: remoteKeys(config.jwksUrl), issuer: config.jwtIssuer, audience: config.jwtAudience, revocations });
+}
+
+/** What only administrators may do (graphql-shield's isAdmin in each subgraph). */
+export function administrator(viewer: Viewer | null): true | GraphQLError {
+  if (!viewer) return unauthenticated();
+  return viewer.scopes.has('admin') ? true : forbidden('Only administrators can do this.');
 }
 
 /** Maintenance mutations: the batch service's account (scope service), or an administrator by hand. */

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { HttpRoute } from './http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { HttpRoute, ReadinessCheck } from './http';
 
 /** Seconds; GraphQL requests here take from about a millisecond to the subgraph timeout. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -79,3 +79,35 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     }),
   };
 }
+
+/** As long as /ready gives each check. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * `readiness_check_up{check}`: /ready's checks (database, redis, supergraph), run when Prometheus
+ * scrapes; 1 when one passed within 2 s. A lost database or Redis then shows as such, not as a
+ * failed scrape (a service that is down shows as `up` 0).
+ */
+export function observeReadiness(registry: Registry, checks: () => Record<string, ReadinessCheck>): void {
+  new Gauge({
+    name: 'readiness_check_up',
+    help: 'Readiness checks (database, redis, supergraph) at scrape time: 1 passed within 2 s, 0 failed',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    async collect() {
+      const results = await Promise.all(
+        Object.entries(checks()).map(async ([check, run]) => {
+          try {
+            await Promise.race([run(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
+            return [check, 1] as const;
+          } catch {
+            return [check, 0] as const;
+          }
+        }),
+      );
+      for (const [check, value] of results) this.set({ check }, value);
+    },
+  });
+}
+
+export type { Metric } from 'prom-client';

@@ -41,6 +41,11 @@ class Topics {
     for (const listener of this.listeners.get(topic) ?? []) listener(payload);
   }
 
+  /** Listeners on one topic: tests wait on it before publishing, since a late listener misses the event. */
+  count(topic: string): number {
+    return this.listeners.get(topic)?.size ?? 0;
+  }
+
   get size() {
     return this.listeners.size;
   }
@@ -82,7 +87,7 @@ function iterate<T>(attach: (push: Listener) => () => void): AsyncIterableIterat
   };
 }
 
-export function createMemoryPubSub(): PubSub & { readonly topicCount: number } {
+export function createMemoryPubSub(): PubSub & { readonly topicCount: number; listenerCount(topic: string): number } {
   const topics = new Topics();
   return {
     async publish(topic, payload) {
@@ -99,6 +104,7 @@ export function createMemoryPubSub(): PubSub & { readonly topicCount: number } {
     get topicCount() {
       return topics.size;
     },
+    listenerCount: (topic: string) => topics.count(topic),
   };
 }
 

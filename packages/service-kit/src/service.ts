@@ -66,6 +66,10 @@ export function runStandalone<TConfig extends CommonConfig>(
       // Tokens are verified in each process: only a shared list makes a sign-out reach all of them.
       throw new ConfigError('REDIS_URL', 'must be set in production when services run as separate processes (revocations are shared through it)');
     }
+    if (config.mode === 'production' && !config.routerSecret) {
+      // Unset, each process would make its own under its DATA_DIR, and every subgraph would refuse the router.
+      throw new ConfigError('ROUTER_SECRET', 'must be set in production, the same on the router and every subgraph (subgraphs answer GraphQL only to a caller presenting it)');
+    }
     const logger = createLogger(name, config.logLevel);
     const tracing = startTracing({ serviceName: process.env.OTEL_SERVICE_NAME ?? name, endpoint: config.otlpEndpoint });
     const revocations = createRevocationStore(config.redisUrl, logger);

@@ -7,12 +7,13 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import type { Metric } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { createErrorFormatter } from './errors';
 import { closeServer, createGraphQLHttpServer, healthRoute, HttpError, listen, readinessRoute, type HttpRoute, type ReadinessCheck } from './http';
 import type { TokenVerifier, Viewer } from './identity';
 import type { Logger } from './logger';
-import { createServiceMetrics } from './metrics';
+import { createServiceMetrics, observeReadiness } from './metrics';
 import { ROUTER_SECRET_HEADER, secretsEqual } from './secrets';
 
 /** What the subgraph knows about a request before its own context is built. */
@@ -45,6 +46,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   health?: () => Promise<Record<string, unknown>>;
   /** What /ready checks: the database, Redis. */
   readiness?: Record<string, ReadinessCheck>;
+  /** Series of the service's own (its outbox, its jobs), served on /metrics with the kit's. */
+  metrics?: Metric[];
   /** Serve the schema's subscriptions over graphql-ws on the same port and path. */
   subscriptions?: boolean;
   /** Apollo Server plugins of the subgraph's own (auth's session headers), after the kit's. */
@@ -171,6 +174,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const schema = options.protect ? options.protect(built) : built;
   const log = options.logger;
   const metrics = createServiceMetrics(options.name);
+  observeReadiness(metrics.registry, () => options.readiness ?? {});
+  for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
   const formatCoded = createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver'), Object.values(LIMIT_CODES));
   const apollo = new ApolloServer<TContext>({
     schema,

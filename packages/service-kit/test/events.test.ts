@@ -16,9 +16,9 @@ import {
   type EventHandlers,
   type EventTransport,
 } from '@dorandoran/service-kit';
-import { testDatabase } from '../../../test/support/infra';
-import { canRunRedisServer, startRedisServer } from '../../../test/support/redisServer';
-import { eventually } from '../../../test/support/ws';
+import { testDatabase } from '@dorandoran/test-support/infra';
+import { canRunRedisServer, startRedisServer } from '@dorandoran/test-support/redisServer';
+import { eventually } from '@dorandoran/test-support/ws';
 
 /** What a producer changes: a note, and with it the event that reports it. */
 @Entity({ tableName: 'notes' })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../../../test/support/issuer';
-import { canRunRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redisServer';
+import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { canRunRedisServer, startRedisServer, type RedisServer } from '@dorandoran/test-support/redisServer';
 import { createTokenVerifier, remoteKeys, type TokenVerifier } from '../src/identity';
 import { createLogger } from '../src/logger';
 import { connectRequestRedis, REQUEST_REDIS_TIMEOUT_MS } from '../src/redis';
@@ -131,7 +131,8 @@ const unavailable = { verdict: 'SERVICE_UNAVAILABLE', status: 503, unavailable: 
     try {
       const during = await outcome(verifier, token);
       expect(during).toMatchObject(unavailable);
-      expect(during.ms).toBeLessThan(1000);
+      // The request timeout decides, not the client's command timeout; room left for a loaded machine.
+      expect(during.ms).toBeLessThan(4 * REQUEST_REDIS_TIMEOUT_MS);
       expect(await verifier.verify(undefined)).toBeNull();
     } finally {
       server.resume();
@@ -171,7 +172,7 @@ const unavailable = { verdict: 'SERVICE_UNAVAILABLE', status: 503, unavailable: 
     try {
       const away = await outcome(verifier, token);
       expect(away).toMatchObject(unavailable);
-      expect(away.ms).toBeLessThan(200);
+      expect(away.ms).toBeLessThan(4 * REQUEST_REDIS_TIMEOUT_MS);
       await expect(store.revokeSession('tried-while-away', 60)).rejects.toThrow();
     } finally {
       await server.start();

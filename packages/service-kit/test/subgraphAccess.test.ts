@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { parse } from 'graphql';
 import WebSocket from 'ws';
-import { bearer, post } from '../../../test/support/graphql';
-import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '../../../test/support/issuer';
-import { wsClient } from '../../../test/support/ws';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { wsClient } from '@dorandoran/test-support/ws';
 import { createTokenVerifier, remoteKeys } from '../src/identity';
 import { createLogger } from '../src/logger';
 import { createMemoryRevocationStore } from '../src/revocations';

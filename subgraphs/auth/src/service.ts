@@ -1,41 +1,37 @@
+import path from 'node:path';
 import {
-  createLogger,
-  databaseTarget,
+  createTokenVerifier,
   loadLocalSecret,
-  loadRouterSecret,
-  createEventRecorder,
-  openDatabase,
-  startServiceEvents,
-  type DatabaseTarget,
-  type EventTransport,
-  type Logger,
-  type RevocationStore,
+  startSubgraph,
   type RunningService,
-  serviceReadiness,
+  type SubgraphDeps,
+  type SubgraphSpec,
 } from '@dorandoran/service-kit';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { accountEventHandlers } from './accountEvents';
 import { createBackgroundTasks } from './background';
 import type { AuthConfig } from './config';
+import { createContext, type AuthServices, type Context } from './context';
 import { normalizeEmail } from './credentials';
 import { entities } from './entities';
+import { createLoginGuard } from './loginGuard';
 import { createMailer, type Mailer } from './mailer';
 import { migrations } from './migrations';
-import { grantAdmin, type GrantAdminResult } from './roles';
-import { accountEventHandlers } from './accountEvents';
+import { createPasswordHasher } from './passwords';
+import { permissions } from './permissions';
+import { createResetCodes } from './resetCodes';
+import { resolvers } from './resolvers';
 import { startRevocationRefill } from './revocationRefill';
-import { createAuthServer, createAuthServices } from './server';
+import { grantAdmin, type GrantAdminResult } from './roles';
 import { ensureServiceAccount } from './serviceAccount';
-import { loadSigningKeys } from './signingKeys';
+import { sessionCookiePlugin } from './sessionCookie';
+import { createSessions } from './sessions';
+import { jwksRoute, loadSigningKeys, type SigningKeys } from './signingKeys';
+import { createAccessTokenIssuer } from './tokens';
 import { createUsersClient } from './usersClient';
 
-export interface AuthDeps {
-  revocations: RevocationStore;
-  events: EventTransport;
-  logger?: Logger;
+export interface AuthDeps extends SubgraphDeps {
   /** Where reset codes are mailed (tests). @default as MAIL_TRANSPORT says */
   mailer?: Mailer;
-  /** Overrides where data lives (tests): a fresh server database, or `{}` for in-memory PGlite. */
-  database?: DatabaseTarget;
 }
 
 export interface AuthService extends RunningService {
@@ -43,77 +39,73 @@ export interface AuthService extends RunningService {
   grantAdmin(email: string): Promise<GrantAdminResult>;
 }
 
-/** Opens and migrates the auth database, loads (or makes) the signing key, then serves the subgraph on config.port. */
-export async function startAuthService(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
-  const logger = deps.logger ?? createLogger('auth', config.logLevel);
-  const target = deps.database ?? databaseTarget(config);
-  // What is open so far, closed in reverse order on close() or when starting fails half-way.
-  const opened: (() => unknown)[] = [];
-  const closeAll = async () => {
-    for (const close of opened.splice(0).reverse()) await close();
-  };
-  try {
-    const database = await openDatabase({ service: 'auth', entities, migrations, logger, ...target });
-    opened.push(() => database.close());
-    const em = database.orm.em as EntityManager;
-    const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
+/** What auth builds once: the resolvers' services, and the signing keys its tokens and JWKS come from. */
+interface AuthParts {
+  auth: AuthServices;
+  keys: SigningKeys;
+}
+
+/**
+ * The auth subgraph, declared: accounts, sessions and tokens, with its own token verifier and the
+ * JWKS route the other services verify against. The service kit's startSubgraph wires it.
+ */
+export const authSubgraph: SubgraphSpec<AuthConfig, AuthDeps, AuthParts, Context, Pick<AuthService, 'grantAdmin'>> = {
+  name: 'auth',
+  schema: path.join(__dirname, '..', 'schema.graphql'),
+  resolvers,
+  permissions,
+  entities,
+  migrations,
+  async services({ config, deps, logger, em, routerSecret, events, onClose }) {
     const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
-    opened.push(() => users.close());
+    onClose(() => users.close());
     if (config.mode === 'production' && config.mail.transport === 'log') {
       logger.warn('MAIL_TRANSPORT=log: password reset mails, codes included, go to the log');
     }
     const background = createBackgroundTasks(logger);
     // Closed after the server and before the database, so reset codes in flight are stored and mailed.
-    opened.push(() => background.settled());
+    onClose(() => background.settled());
     const keys = await loadSigningKeys(em.fork());
-    const auth = createAuthServices({
-      config,
-      keys,
-      revocations: deps.revocations,
+    const passwords = createPasswordHasher(config.passwordHash);
+    const auth: AuthServices = {
+      passwords,
+      sessions: createSessions({
+        issueAccessToken: createAccessTokenIssuer({ keys, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtlSeconds }),
+        revocations: deps.revocations,
+        accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+        refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+        // Records auth.logged_in with the session that causes it.
+        events,
+        logger,
+      }),
+      loginGuard: createLoginGuard(config.loginLockout),
+      resetCodes: createResetCodes({ passwords, mailer: deps.mailer ?? createMailer(config.mail, logger), ttlSeconds: config.resetCodeTtlSeconds, background }),
       users,
-      mailer: deps.mailer ?? createMailer(config.mail, logger),
-      background,
-      events: createEventRecorder('auth'),
-      logger,
-    });
+      revocations: deps.revocations,
+      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    };
     if (config.serviceAccountPassword || config.mode === 'development') {
       const password = await loadLocalSecret('service-account-password', config.serviceAccountPassword, config.dataDir);
-      await ensureServiceAccount(em.fork(), auth.passwords, password);
+      await ensureServiceAccount(em.fork(), passwords, password);
     }
-    // Follows users' account events: suspension and deletion end sessions.
-    const events = await startServiceEvents({
-      service: 'auth',
-      orm: database.orm,
-      transport: deps.events,
-      logger,
-      handlers: accountEventHandlers({ sessions: auth.sessions, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
-    });
-    opened.push(() => events.close());
     // Writes the shared revocation list back from this database whenever Redis has lost it.
     const refill = await startRevocationRefill({ em, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds, logger });
-    opened.push(() => refill.close());
-    const server = await createAuthServer({
-      config,
-      em,
-      keys,
-      routerSecret,
-      revocations: deps.revocations,
-      auth,
-      logger,
-      readiness: serviceReadiness(database, deps.events),
-    });
-    opened.push(() => server.close());
-    const port = await server.listen(config.port);
-    logger.info({ port }, 'auth subgraph listening');
-    return {
-      name: 'auth',
-      port,
-      url: `http://localhost:${port}/graphql`,
-      grantAdmin: (email) => grantAdmin(em.fork(), normalizeEmail(email)),
-      close: closeAll,
-    };
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
+    onClose(() => refill.close());
+    return { auth, keys };
+  },
+  context: (em, { auth }, identity) => createContext(em, auth, identity),
+  // Follows users' account events: suspension and deletion end sessions.
+  handlers: ({ auth }, { config, deps }) =>
+    accountEventHandlers({ sessions: auth.sessions, revocations: deps.revocations, refreshTokenTtlSeconds: config.refreshTokenTtlSeconds }),
+  // auth verifies its own tokens with the keys it signs them with, not through its JWKS route.
+  verifier: ({ keys }, { config, deps }) =>
+    createTokenVerifier({ keys: keys.verificationKeys, issuer: config.jwtIssuer, audience: config.jwtAudience, revocations: deps.revocations }),
+  routes: ({ keys }) => [jwksRoute(keys)],
+  plugins: () => [sessionCookiePlugin()],
+  running: (_parts, { em }) => ({ grantAdmin: (email) => grantAdmin(em.fork(), normalizeEmail(email)) }),
+};
+
+/** Opens and migrates the auth database, loads (or makes) the signing key, then serves the subgraph on config.port. */
+export function startAuthService(config: AuthConfig, deps: AuthDeps): Promise<AuthService> {
+  return startSubgraph(authSubgraph, config, deps);
 }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BROWSER_SESSION_HEADERS, type RequestIdentity } from '@dorandoran/service-kit';
 import type { Context } from './context';
-import type { AuthPayloadParent } from './resolvers/mappers';
+import type { TokenPair } from './sessions';
 
 /**
  * A browser whose refresh token the router keeps in its httpOnly cookie: auth takes the token
@@ -24,7 +24,7 @@ export function browserSessionOf(identity: RequestIdentity): BrowserSession | nu
 }
 
 /** What the caller gets for a new token pair: in a browser session the refresh token goes to the cookie instead. */
-export function handOver(context: Context, payload: AuthPayloadParent & { refreshToken: string }): AuthPayloadParent {
+export function handOver(context: Context, payload: TokenPair & { refreshToken: string }): TokenPair {
   const browser = context.browserSession;
   if (!browser) return payload;
   browser.cookie = { issued: payload.refreshToken, maxAgeSeconds: context.auth.refreshTokenTtlSeconds };

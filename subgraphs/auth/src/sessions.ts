@@ -4,8 +4,16 @@ import type { Account } from './entities/Account.entity';
 import { RefreshToken } from './entities/RefreshToken.entity';
 import { RevokedSession } from './entities/RevokedSession.entity';
 import { Session } from './entities/Session.entity';
-import type { AuthPayloadParent } from './resolvers/mappers';
 import { hashRefreshToken, newRefreshToken, type AccessTokenIssuer } from './tokens';
+
+/** What signUp, logIn and refreshSession hand to AuthPayload: a new token pair and the account it is for. */
+export interface TokenPair {
+  accessToken: string;
+  /** Null once it went to the browser's cookie (sessionCookie.ts). */
+  refreshToken: string | null;
+  expiresIn: number;
+  user: Account;
+}
 
 export interface SessionOptions {
   issueAccessToken: AccessTokenIssuer;
@@ -17,7 +25,7 @@ export interface SessionOptions {
 }
 
 /** A new token pair, with the refresh token in hand (the resolvers decide where it goes). */
-export type IssuedSession = AuthPayloadParent & { refreshToken: string };
+export type IssuedSession = TokenPair & { refreshToken: string };
 
 export interface Sessions {
   /** Starts a session for the account and flushes `em` (the account's own changes and an auth.logged_in event too). */

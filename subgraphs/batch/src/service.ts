@@ -1,48 +1,30 @@
-import {
-  createLogger,
-  createRemoteTokenVerifier,
-  databaseTarget,
-  loadLocalSecret,
-  loadRouterSecret,
-  openDatabase,
-  SERVICE_ACCOUNT_EMAIL,
-  startServiceEvents,
-  type DatabaseTarget,
-  type EventTransport,
-  type Logger,
-  type RevocationStore,
-  type RunningService,
-  serviceReadiness,
-} from '@dorandoran/service-kit';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import path from 'node:path';
+import { loadLocalSecret, SERVICE_ACCOUNT_EMAIL, startSubgraph, type RunningService, type SubgraphDeps, type SubgraphSpec } from '@dorandoran/service-kit';
 import type { BatchConfig } from './config';
+import { createContext, type BatchServices, type Context } from './context';
 import { entities } from './entities';
 import { jobDefinitions } from './jobs/definitions';
 import { startJobEngine } from './jobs/engine';
 import { createServiceClient } from './jobs/serviceClient';
 import { migrations } from './migrations';
+import { permissions } from './permissions';
 import { reportHandlers } from './reports';
-import { createBatchServer } from './server';
+import { resolvers } from './resolvers';
 
-export interface BatchDeps {
-  revocations: RevocationStore;
-  events: EventTransport;
-  logger?: Logger;
-  /** Overrides where data lives (tests). */
-  database?: DatabaseTarget;
-}
+export type BatchDeps = SubgraphDeps;
 
-/** Opens and migrates the batch database, consumes the report events, starts the job engine, then serves the subgraph. */
-export async function startBatchService(config: BatchConfig, deps: BatchDeps): Promise<RunningService> {
-  const logger = deps.logger ?? createLogger('batch', config.logLevel);
-  const database = await openDatabase({ service: 'batch', entities, migrations, logger, ...(deps.database ?? databaseTarget(config)) });
-  const opened: (() => Promise<unknown>)[] = [() => database.close()];
-  const closeAll = async () => {
-    for (const close of opened.splice(0).reverse()) await close();
-  };
-  try {
-    const em = database.orm.em as EntityManager;
-    const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
+/**
+ * The batch subgraph, declared: scheduled jobs (pg-boss) run through the router with the service
+ * account, and the daily report from the events it consumes. The service kit's startSubgraph wires it.
+ */
+export const batchSubgraph: SubgraphSpec<BatchConfig, BatchDeps, BatchServices, Context> = {
+  name: 'batch',
+  schema: path.join(__dirname, '..', 'schema.graphql'),
+  resolvers,
+  permissions,
+  entities,
+  migrations,
+  async services({ config, logger, database, em, routerSecret, onClose }) {
     const graph = createServiceClient({
       routerUrl: config.routerUrl,
       authUrl: config.authUrl,
@@ -52,8 +34,6 @@ export async function startBatchService(config: BatchConfig, deps: BatchDeps): P
       timeoutMs: config.routerTimeoutMs,
       logger,
     });
-    const events = await startServiceEvents({ service: 'batch', orm: database.orm, transport: deps.events, logger, handlers: reportHandlers });
-    opened.push(() => events.close());
     const engine = await startJobEngine({
       orm: database.orm,
       definitions: jobDefinitions(config, graph, () => em.fork()),
@@ -61,24 +41,19 @@ export async function startBatchService(config: BatchConfig, deps: BatchDeps): P
       retryLimit: config.retryLimit,
       retryDelaySeconds: config.retryDelaySeconds,
       cronCheckSeconds: config.cronCheckSeconds,
+      sharedDatabase: database.mode === 'server',
       logger,
     });
-    opened.push(() => engine.stop());
-    const server = await createBatchServer({
-      readiness: serviceReadiness(database, deps.events),
-      em,
-      verifier: createRemoteTokenVerifier(config, deps.revocations),
-      routerSecret,
-      batch: { engine, timeZone: config.timeZone },
-      logger,
-      mode: config.mode,
-    });
-    opened.push(() => server.close());
-    const port = await server.listen(config.port);
-    logger.info({ port, timeZone: config.timeZone }, 'batch subgraph listening');
-    return { name: 'batch', port, url: `http://localhost:${port}/graphql`, close: closeAll };
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
+    onClose(() => engine.stop());
+    return { engine, timeZone: config.timeZone };
+  },
+  context: createContext,
+  handlers: () => reportHandlers,
+  metrics: ({ engine }) => engine.metrics,
+  describe: ({ timeZone }) => ({ timeZone }),
+};
+
+/** Opens and migrates the batch database, starts the job engine, consumes the report events, then serves the subgraph. */
+export function startBatchService(config: BatchConfig, deps: BatchDeps): Promise<RunningService> {
+  return startSubgraph(batchSubgraph, config, deps);
 }

@@ -6,7 +6,21 @@ import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
 import { Message } from './entities/Message.entity';
 import type { ChatServices } from './context';
-import type { MemberRead, RoomFeed } from './roomFeed';
+import { unreadBy, type MemberRead, type RoomFeed } from './roomFeed';
+
+/**
+ * What backs a Message: the entity, or the fields a subscription event carries (so delivering an
+ * event to many subscribers reads nothing from the database). `createdAt` is a string after Redis.
+ */
+export interface MessageRecord {
+  id: string;
+  roomId: string;
+  senderId: string;
+  text: string;
+  createdAt: Date | string;
+  /** Set on live events (as of the sending); read from the database otherwise. */
+  unreadCount?: number;
+}
 
 export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -37,32 +51,38 @@ export async function sendMessage(
   { feed, events }: Pick<ChatServices, 'feed' | 'events'>,
   senderId: string,
   input: SendMessageInput,
-): Promise<Message> {
+): Promise<MessageRecord> {
   const text = cleanText(input.text);
   const key = { room: input.roomId, senderId, clientMessageId: cleanClientMessageId(input.clientMessageId) };
-  const earlier = await em.findOne(Message, key);
-  if (earlier) return earlier;
-  let message: Message;
+  let sent: { message: Message; members: MemberRead[] };
   try {
-    message = await em.transactional(async (tx) => {
+    sent = await em.transactional(async (tx) => {
       const sentAt = new Date();
-      // The row lock taken here orders concurrent sends to the room until this transaction ends.
-      const [{ last_seq: seq }] = await tx.execute<{ last_seq: number }[]>(
-        'update chat_rooms set last_seq = last_seq + 1, last_activity_at = ?, updated_at = ? where id = ? returning last_seq',
+      // The row lock this update takes orders concurrent sends to the room until the transaction
+      // ends; the members (who gets the event, who has not read it yet) come in the same statement.
+      const rows = await tx.execute<{ last_seq: number; user_id: string | null; last_read_seq: number | null }[]>(
+        `with room as (update chat_rooms set last_seq = last_seq + 1, last_activity_at = ?, updated_at = ? where id = ? returning id, last_seq)
+         select room.last_seq, m.user_id, m.last_read_seq from room left join chat_members m on m.room_id = room.id and m.left_at is null`,
         [sentAt, sentAt, input.roomId],
       );
-      const created = new Message(tx.getReference(ChatRoom, input.roomId), senderId, seq, text, key.clientMessageId);
+      if (rows.length === 0) throw notFound('ChatRoom', input.roomId);
+      const created = new Message(tx.getReference(ChatRoom, input.roomId), senderId, rows[0].last_seq, text, key.clientMessageId);
       created.createdAt = sentAt;
       tx.persist(created);
       events.record(tx, 'chat.message_sent', created.id, { messageId: created.id, roomId: input.roomId, senderId });
-      return created;
+      const members = rows.flatMap((row) => (row.user_id === null ? [] : [{ userId: row.user_id, lastReadSeq: row.last_read_seq! }]));
+      return { message: created, members };
     });
   } catch (error) {
+    // A retried send (same clientMessageId) meets the unique key and rolls back, sequence number
+    // included: the client gets the message it sent before, which was announced then.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
     return em.fork().findOneOrFail(Message, key);
   }
-  await feed.messageSent(message, await memberReads(em, input.roomId));
-  return message;
+  const { message, members } = sent;
+  await feed.messageSent(message, members);
+  // The answer's unread count is the one the event carried: nothing to read again.
+  return { id: message.id, roomId: message.roomId, senderId: message.senderId, text: message.text, createdAt: message.createdAt, unreadCount: unreadBy(message, members) };
 }
 
 /** The room's current members and their read marks, as committed. */

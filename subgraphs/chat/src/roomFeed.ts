@@ -1,7 +1,7 @@
 import { mapAsyncIterator, type Logger, type PubSub } from '@dorandoran/service-kit';
 import type { ChatRoomEventKind } from './__generated__/resolvers-types';
 import type { Message } from './entities/Message.entity';
-import type { MessageParent } from './resolvers/mappers';
+import type { MessageRecord } from './messages';
 
 /** Every event of a room goes to one topic, so that a leave is seen in order with the messages. */
 export const roomTopic = (roomId: string) => `chat.room.${roomId}`;
@@ -10,7 +10,7 @@ export const roomTopic = (roomId: string) => `chat.room.${roomId}`;
 export const userTopic = (userId: string) => `chat.user.${userId}`;
 
 /** A message as it travels: every field its resolvers read, so delivering it reads nothing. */
-export type MessagePayload = MessageParent & { createdAt: string; unreadCount: number };
+export type MessagePayload = MessageRecord & { createdAt: string; unreadCount: number };
 
 /** What travels through a room's topic: a message, or a leave. */
 export type RoomEvent = { type: 'messageAdded'; message: MessagePayload } | { type: 'memberLeft'; roomId: string; userId: string };
@@ -45,7 +45,7 @@ export interface RoomFeed {
   /** A member left: ends their subscriptions to the room; to the leaver and to every remaining member. */
   memberLeft(roomId: string, userId: string, remainingIds: readonly string[]): Promise<void>;
   /** The room's messages from now on, mapped per event; ends when the user leaves the room. */
-  watch<T>(roomId: string, userId: string, map: (message: MessageParent) => T): Promise<AsyncIterableIterator<T>>;
+  watch<T>(roomId: string, userId: string, map: (message: MessageRecord) => T): Promise<AsyncIterableIterator<T>>;
   /** The user's room events from now on; `map` may drop one (null), e.g. of a room they have left since. */
   watchRooms<T>(userId: string, map: (event: UserEvent) => Promise<T | null>): Promise<AsyncIterableIterator<T>>;
   /** Subscriptions being served now (GET /health shows it). */

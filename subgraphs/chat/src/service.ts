@@ -1,77 +1,39 @@
-import {
-  createLogger,
-  createPubSub,
-  createRemoteTokenVerifier,
-  databaseTarget,
-  loadRouterSecret,
-  openDatabase,
-  startServiceEvents,
-  type DatabaseTarget,
-  type EventTransport,
-  type Logger,
-  type RevocationStore,
-  type RunningService,
-  serviceReadiness,
-} from '@dorandoran/service-kit';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import path from 'node:path';
+import { createPubSub, startSubgraph, type RunningService, type SubgraphDeps, type SubgraphSpec } from '@dorandoran/service-kit';
 import type { ChatConfig } from './config';
+import { createContext, type ChatServices, type Context } from './context';
 import { entities } from './entities';
 import { migrations } from './migrations';
-import { removeDeletedUser } from './rooms';
+import { permissions } from './permissions';
+import { resolvers } from './resolvers';
 import { createRoomFeed } from './roomFeed';
-import { createChatServer } from './server';
+import { removeDeletedUser } from './rooms';
 import { createUsersClient } from './usersClient';
 
-export interface ChatDeps {
-  revocations: RevocationStore;
-  events: EventTransport;
-  logger?: Logger;
-  /** Overrides where data lives (tests). */
-  database?: DatabaseTarget;
-}
+export type ChatDeps = SubgraphDeps;
+
+/** The chat subgraph, declared: rooms, messages and their live feed over graphql-ws. The service kit's startSubgraph wires it. */
+export const chatSubgraph: SubgraphSpec<ChatConfig, ChatDeps, ChatServices, Context> = {
+  name: 'chat',
+  schema: path.join(__dirname, '..', 'schema.graphql'),
+  resolvers,
+  permissions,
+  entities,
+  migrations,
+  services: ({ config, logger, routerSecret, events, onClose }) => {
+    const pubsub = createPubSub(config.redisUrl, logger);
+    onClose(() => pubsub.close());
+    const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
+    onClose(() => users.close());
+    return { users, feed: createRoomFeed(pubsub, logger), events };
+  },
+  context: createContext,
+  handlers: ({ feed }) => ({ 'user.deleted': (event, em) => removeDeletedUser(em, feed, event.data.userId) }),
+  subscriptions: true,
+  health: ({ feed }) => ({ subscriptions: feed.activeSubscriptions }),
+};
 
 /** Opens and migrates the chat database, then serves the subgraph (HTTP and graphql-ws) on config.port. */
-export async function startChatService(config: ChatConfig, deps: ChatDeps): Promise<RunningService> {
-  const logger = deps.logger ?? createLogger('chat', config.logLevel);
-  const database = await openDatabase({
-    service: 'chat',
-    entities,
-    migrations,
-    logger,
-    ...(deps.database ?? databaseTarget(config)),
-  });
-  const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
-  const pubsub = createPubSub(config.redisUrl, logger);
-  const users = createUsersClient({ url: config.usersUrl, timeoutMs: config.usersTimeoutMs, routerSecret, logger });
-  const feed = createRoomFeed(pubsub, logger);
-  const events = await startServiceEvents({
-    service: 'chat',
-    orm: database.orm,
-    transport: deps.events,
-    logger,
-    handlers: { 'user.deleted': (event, em) => removeDeletedUser(em, feed, event.data.userId) },
-  });
-  const server = await createChatServer({
-    readiness: serviceReadiness(database, deps.events),
-    em: database.orm.em as EntityManager,
-    verifier: createRemoteTokenVerifier(config, deps.revocations),
-    routerSecret,
-    chat: { users, feed, events: events.recorder },
-    logger,
-    mode: config.mode,
-  });
-  const port = await server.listen(config.port);
-  logger.info({ port }, 'chat subgraph listening');
-  return {
-    name: 'chat',
-    port,
-    url: `http://localhost:${port}/graphql`,
-    async close() {
-      await server.close();
-      await events.close();
-      users.close();
-      await pubsub.close();
-      await database.close();
-    },
-  };
+export function startChatService(config: ChatConfig, deps: ChatDeps): Promise<RunningService> {
+  return startSubgraph(chatSubgraph, config, deps);
 }

@@ -3,8 +3,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, isUuid, notFound, pageSize } from '@dorandoran/service-kit';
 import type { CreateProductInput, UpdateProductInput } from './__generated__/resolvers-types';
 import { Product } from './entities/Product.entity';
-import { decodeIdCursor } from './pagination';
-import type { ProductConnectionParent } from './resolvers/mappers';
+import { decodeIdCursor, type Page } from './pagination';
+
+/** One page of the catalog. */
+export type ProductPage = Page<Product>;
 
 export const MAX_NAME_LENGTH = 100;
 export const MAX_DESCRIPTION_LENGTH = 2000;
@@ -84,7 +86,7 @@ export interface ProductFilter {
 /** `%` and `_` in a search are letters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
-export async function listProducts(em: EntityManager, filter: ProductFilter): Promise<ProductConnectionParent> {
+export async function listProducts(em: EntityManager, filter: ProductFilter): Promise<ProductPage> {
   const size = pageSize(filter.first, 'first');
   const where: FilterQuery<Product> = filter.includeInactive ? {} : { active: true };
   const search = filter.search?.trim();

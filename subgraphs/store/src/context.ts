@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
-import type { Checkout } from './checkout';
+import type { OrderServices } from './orders';
 import type { ProductFeed } from './productFeed';
 
 /** What the resolvers use besides the database; made once per server. */
 export interface StoreServices {
-  /** Payments, refunds and the order feed. */
-  checkout: Checkout;
+  /** The order's life cycle: its database, outbox, payment provider and feed. */
+  orders: OrderServices;
   /** Product changes for productChanged subscribers. */
   products: ProductFeed;
 }

@@ -2,9 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { mapAsyncIterator, type Logger, type PubSub } from '@dorandoran/service-kit';
 import type { Order } from './entities/Order.entity';
 import { OrderItem } from './entities/OrderItem.entity';
-import { isFinal, releasesStock } from './orderStatus';
+import { isFinal, releasesStock, type OrderRecord } from './orders';
 import type { ProductFeed } from './productFeed';
-import type { OrderParent } from './resolvers/mappers';
 
 export const orderTopic = (orderId: string) => `store.order.${orderId}`;
 
@@ -15,7 +14,7 @@ export const orderTopic = (orderId: string) => `store.order.${orderId}`;
 export interface OrderFeed {
   statusChanged(order: Order): Promise<void>;
   /** The order as of each change from now on; ends after a final status. */
-  watch<T>(orderId: string, map: (order: OrderParent) => T): Promise<AsyncIterableIterator<T>>;
+  watch<T>(orderId: string, map: (order: OrderRecord) => T): Promise<AsyncIterableIterator<T>>;
   /** Subscriptions being served now (GET /health shows it). */
   readonly activeSubscriptions: number;
 }
@@ -24,7 +23,7 @@ export function createOrderFeed(pubsub: PubSub, products: ProductFeed, em: Entit
   let active = 0;
   return {
     async statusChanged(order) {
-      const snapshot: OrderParent = {
+      const snapshot: OrderRecord = {
         id: order.id,
         buyerId: order.buyerId,
         status: order.status,
@@ -43,7 +42,7 @@ export function createOrderFeed(pubsub: PubSub, products: ProductFeed, em: Entit
       }
     },
     async watch(orderId, map) {
-      const events = await pubsub.subscribe<OrderParent>(orderTopic(orderId));
+      const events = await pubsub.subscribe<OrderRecord>(orderTopic(orderId));
       active++;
       return mapAsyncIterator(events, { decide: (order) => (isFinal(order.status) ? 'last' : 'deliver'), map, onEnd: () => active-- });
     },

@@ -8,3 +8,10 @@ export function decodeIdCursor(tag: 'product' | 'order', cursor: string, field =
   if (!isUuid(id)) throw badCursor(cursor, field);
   return id;
 }
+
+/** One page of a list ordered by id, newest first. */
+export interface Page<T> {
+  nodes: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}

@@ -1,37 +1,21 @@
-import {
-  createLogger,
-  createPubSub,
-  createRemoteTokenVerifier,
-  databaseTarget,
-  loadLocalSecret,
-  loadRouterSecret,
-  openDatabase,
-  startServiceEvents,
-  type DatabaseTarget,
-  type EventTransport,
-  type Logger,
-  type RevocationStore,
-  type RunningService,
-  serviceReadiness,
-} from '@dorandoran/service-kit';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { cancelUnpaidOrders, reconcilePayments, type Checkout } from './checkout';
+import path from 'node:path';
+import { createPubSub, loadLocalSecret, startSubgraph, type RunningService, type SubgraphDeps, type SubgraphSpec } from '@dorandoran/service-kit';
 import type { StoreConfig } from './config';
+import { createContext, type Context, type StoreServices } from './context';
 import { entities } from './entities';
 import { migrations } from './migrations';
 import { createOrderFeed } from './orderFeed';
+import { cancelUnpaidOrders, reconcilePayments, type OrderServices } from './orders';
 import { createPaymentProvider, isSandboxProvider } from './payments';
-import { createProductFeed } from './productFeed';
 import type { PaymentProvider } from './payments/provider';
+import { permissions } from './permissions';
+import { createProductFeed } from './productFeed';
+import { productImageRoute } from './productImages';
+import { resolvers } from './resolvers';
 import { addSampleCatalog } from './sampleCatalog';
-import { createStoreServer } from './server';
+import { paymentWebhookRoute } from './webhooks';
 
-export interface StoreDeps {
-  revocations: RevocationStore;
-  events: EventTransport;
-  logger?: Logger;
-  /** Overrides where data lives (tests). */
-  database?: DatabaseTarget;
+export interface StoreDeps extends SubgraphDeps {
   /** Overrides the configured payment provider (tests count the sandbox's charges). */
   paymentProvider?: PaymentProvider;
 }
@@ -41,80 +25,72 @@ export interface RunningStore extends RunningService {
   reconcilePayments(): Promise<number>;
 }
 
-/** Opens and migrates the store database, then serves the subgraph (HTTP, graphql-ws, payment webhook) on config.port. */
-export async function startStoreService(config: StoreConfig, deps: StoreDeps): Promise<RunningStore> {
-  const logger = deps.logger ?? createLogger('store', config.logLevel);
-  const database = await openDatabase({
-    service: 'store',
-    entities,
-    migrations,
-    logger,
-    ...(deps.database ?? databaseTarget(config)),
-  });
-  const routerSecret = await loadRouterSecret(config.routerSecret, config.dataDir);
-  const webhookSecret = await loadLocalSecret('payment-webhook-secret', config.paymentWebhookSecret, config.dataDir);
-  const pubsub = createPubSub(config.redisUrl, logger);
-  const em = database.orm.em as EntityManager;
-  if (config.sampleCatalog) {
-    const added = await addSampleCatalog(em);
-    if (added > 0) logger.info({ products: added }, 'the catalog was empty: added sample products (SAMPLE_CATALOG=false to start empty)');
-  }
-  const provider =
-    deps.paymentProvider ??
-    createPaymentProvider(
-      { provider: config.paymentProvider, timeoutMs: config.paymentTimeoutMs, tossApiUrl: config.tossApiUrl, tossSecretKey: config.tossSecretKey },
+/** What store builds once: the resolvers' services, and the secret its payment webhook checks. */
+interface StoreParts {
+  store: StoreServices;
+  webhookSecret: string;
+}
+
+/**
+ * The store subgraph, declared: catalog, orders and payments, with their feeds over graphql-ws, the
+ * payment webhook and product images. The service kit's startSubgraph wires it.
+ */
+export const storeSubgraph: SubgraphSpec<StoreConfig, StoreDeps, StoreParts, Context, Pick<RunningStore, 'reconcilePayments'>> = {
+  name: 'store',
+  schema: path.join(__dirname, '..', 'schema.graphql'),
+  resolvers,
+  permissions,
+  entities,
+  migrations,
+  async services({ config, deps, logger, em, events, onClose }) {
+    const webhookSecret = await loadLocalSecret('payment-webhook-secret', config.paymentWebhookSecret, config.dataDir);
+    const pubsub = createPubSub(config.redisUrl, logger);
+    onClose(() => pubsub.close());
+    if (config.sampleCatalog) {
+      const added = await addSampleCatalog(em);
+      if (added > 0) logger.info({ products: added }, 'the catalog was empty: added sample products (SAMPLE_CATALOG=false to start empty)');
+    }
+    const provider =
+      deps.paymentProvider ??
+      createPaymentProvider(
+        { provider: config.paymentProvider, timeoutMs: config.paymentTimeoutMs, tossApiUrl: config.tossApiUrl, tossSecretKey: config.tossSecretKey },
+        logger,
+      );
+    // The sandbox stands in for a provider's own records: in this database, they outlive a restart.
+    if (isSandboxProvider(provider)) provider.useDatabase(em);
+    const products = createProductFeed(pubsub, logger);
+    const orders: OrderServices = {
+      em,
+      events,
+      provider,
+      feed: createOrderFeed(pubsub, products, em, logger),
       logger,
-    );
-  // The sandbox stands in for a provider's own records: in this database, they outlive a restart.
-  if (isSandboxProvider(provider)) provider.useDatabase(em);
-  const products = createProductFeed(pubsub, logger);
-  const checkout: Checkout = {
-    em,
-    provider,
-    feed: createOrderFeed(pubsub, products, em, logger),
-    logger,
-    leaseMs: config.paymentTimeoutMs + 5000,
-  };
-  const events = await startServiceEvents({
-    service: 'store',
-    orm: database.orm,
-    transport: deps.events,
-    logger,
-    handlers: {
-      'user.deleted': async (event, tx) => {
-        const cancelled = await cancelUnpaidOrders(tx, { buyerId: event.data.userId }, 'The buyer deleted their account.');
-        for (const order of cancelled) await checkout.feed.statusChanged(order);
-      },
+      leaseMs: config.paymentTimeoutMs + 5000,
+    };
+    return { store: { orders, products }, webhookSecret };
+  },
+  context: (em, { store }, identity) => createContext(em, store, identity),
+  handlers: ({ store: { orders } }) => ({
+    'user.deleted': async (event, tx) => {
+      const cancelled = await cancelUnpaidOrders(tx, orders.events, { buyerId: event.data.userId }, 'The buyer deleted their account.');
+      for (const order of cancelled) await orders.feed.statusChanged(order);
     },
-  });
-  const server = await createStoreServer({
-    readiness: serviceReadiness(database, deps.events),
-    em,
-    verifier: createRemoteTokenVerifier(config, deps.revocations),
-    routerSecret,
-    webhookSecret,
-    store: { checkout, products },
-    logger,
-    mode: config.mode,
-  });
-  const port = await server.listen(config.port);
-  logger.info({ port, paymentProvider: checkout.provider.name }, 'store subgraph listening');
+  }),
+  subscriptions: true,
+  routes: ({ store, webhookSecret }, { em, logger }) => [paymentWebhookRoute(store.orders, webhookSecret), productImageRoute(em, logger)],
+  health: ({ store: { orders, products } }) => ({
+    subscriptions: orders.feed.activeSubscriptions + products.activeSubscriptions,
+    paymentProvider: orders.provider.name,
+  }),
   // Payments whose provider call timed out are settled in the background, like a retry would.
-  const reconciler = setInterval(() => {
-    reconcilePayments(checkout).catch((error) => logger.warn({ err: (error as Error).message }, 'payment reconciliation failed'));
-  }, config.paymentReconcileIntervalSeconds * 1000);
-  reconciler.unref();
-  return {
-    name: 'store',
-    port,
-    url: `http://localhost:${port}/graphql`,
-    reconcilePayments: () => reconcilePayments(checkout),
-    async close() {
-      clearInterval(reconciler);
-      await server.close();
-      await events.close();
-      await pubsub.close();
-      await database.close();
-    },
-  };
+  timers: ({ store: { orders } }, { config }) => [
+    { name: 'payment reconciliation', everyMs: config.paymentReconcileIntervalSeconds * 1000, run: () => reconcilePayments(orders) },
+  ],
+  describe: ({ store: { orders } }) => ({ paymentProvider: orders.provider.name }),
+  running: ({ store: { orders } }) => ({ reconcilePayments: () => reconcilePayments(orders) }),
+};
+
+/** Opens and migrates the store database, then serves the subgraph (HTTP, graphql-ws, payment webhook) on config.port. */
+export function startStoreService(config: StoreConfig, deps: StoreDeps): Promise<RunningStore> {
+  return startSubgraph(storeSubgraph, config, deps);
 }

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { HttpError, isUuid, readBody, sendJson, type HttpRoute } from '@dorandoran/service-kit';
-import { applyConfirmation, applyRefund, settle, type Checkout } from './checkout';
+import { HttpError, isUuid, readBody, sendJson, type HttpRoute, type EventRecorder } from '@dorandoran/service-kit';
 import type { Order } from './entities/Order.entity';
 import { Payment } from './entities/Payment.entity';
 import { WebhookEvent } from './entities/WebhookEvent.entity';
-import { changeStatus } from './orderStatus';
-import { lockOrder } from './orders';
+import { applyConfirmation, applyRefund, refundedAtProvider, settle, type OrderServices } from './orders';
 import { verifyWebhookSignature } from './payments/webhookSignature';
 
 export const WEBHOOK_PATH = '/webhooks/payments';
@@ -36,7 +34,7 @@ function parse(body: string): PaymentStatusNotification {
  * is applied once: its digest is stored in the same transaction as the change it causes, so a
  * replay (or the provider's retry) answers 200 and changes nothing.
  */
-export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRoute {
+export function paymentWebhookRoute(orders: OrderServices, secret: string): HttpRoute {
   return {
     method: 'POST',
     path: WEBHOOK_PATH,
@@ -48,10 +46,10 @@ export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRou
         const notification = parse(body);
         const digest = createHash('sha256').update(body).digest('hex');
         try {
-          const changed = await settle(checkout, async (tx) => {
-            tx.persist(new WebhookEvent(checkout.provider.name, digest, notification.eventType));
+          const changed = await settle(orders, async (tx) => {
+            tx.persist(new WebhookEvent(orders.provider.name, digest, notification.eventType));
             await tx.flush();
-            return apply(tx, notification);
+            return apply(tx, orders.events, notification);
           });
           sendJson(res, 200, { received: true, orderStatus: changed?.status ?? null });
         } catch (error) {
@@ -60,11 +58,11 @@ export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRou
         }
       } catch (error) {
         if (error instanceof HttpError) {
-          checkout.logger.warn({ status: error.status, reason: error.message }, 'payment webhook refused');
+          orders.logger.warn({ status: error.status, reason: error.message }, 'payment webhook refused');
           sendJson(res, error.status, { error: error.message });
           return;
         }
-        checkout.logger.error({ err: (error as Error).message }, 'payment webhook failed');
+        orders.logger.error({ err: (error as Error).message }, 'payment webhook failed');
         // 500 makes the provider retry later; nothing was recorded.
         sendJson(res, 500, { error: 'The notification could not be applied; retry later.' });
       }
@@ -75,7 +73,7 @@ export function paymentWebhookRoute(checkout: Checkout, secret: string): HttpRou
 type Tx = Parameters<Parameters<typeof settle>[1]>[0];
 
 /** What a notification changes: only payments it names by both order and payment key. */
-async function apply(tx: Tx, notification: PaymentStatusNotification): Promise<Order | null> {
+async function apply(tx: Tx, events: EventRecorder, notification: PaymentStatusNotification): Promise<Order | null> {
   const { orderId, paymentKey, status } = notification.data ?? {};
   if (notification.eventType !== 'PAYMENT_STATUS_CHANGED' || !orderId || !isUuid(orderId) || !paymentKey || !status) return null;
   const payment = await tx.findOne(Payment, { order: orderId, paymentKey });
@@ -83,23 +81,15 @@ async function apply(tx: Tx, notification: PaymentStatusNotification): Promise<O
   const system = { role: 'SYSTEM' } as const;
   switch (status) {
     case 'DONE':
-      return applyConfirmation(tx, payment.id, { kind: 'approved', transactionId: paymentKey, method: null, approvedAt: new Date() }, system);
+      return applyConfirmation(tx, events, payment.id, { kind: 'approved', transactionId: paymentKey, method: null, approvedAt: new Date() }, system);
     case 'ABORTED':
     case 'EXPIRED':
-      return applyConfirmation(tx, payment.id, { kind: 'declined', code: status, message: `The payment ${status.toLowerCase()} at the provider.` }, system);
+      return applyConfirmation(tx, events, payment.id, { kind: 'declined', code: status, message: `The payment ${status.toLowerCase()} at the provider.` }, system);
     case 'CANCELED':
-      if (payment.status === 'REFUNDING') return applyRefund(tx, payment.id, { kind: 'cancelled', cancelledAt: new Date() }, system, null);
-      if (payment.status === 'APPROVED') return refundedAtProvider(tx, payment);
+      if (payment.status === 'REFUNDING') return applyRefund(tx, events, payment.id, { kind: 'cancelled', cancelledAt: new Date() }, system, null);
+      if (payment.status === 'APPROVED') return refundedAtProvider(tx, events, payment);
       return null;
     default:
       return null;
   }
-}
-
-/** A refund made outside the store (the provider's console): the order follows. */
-async function refundedAtProvider(tx: Tx, payment: Payment): Promise<Order | null> {
-  const order = await lockOrder(tx, payment.orderId);
-  if (order.status !== 'PAID' && order.status !== 'SHIPPED') return null;
-  Object.assign(payment, { status: 'REFUNDED', refundedAt: new Date(), lockedUntil: null });
-  return changeStatus(tx, order, 'REFUNDED', { role: 'SYSTEM' }, 'Refunded at the payment provider.');
 }

@@ -2,13 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventRecorder, RequestIdentity, RevocationStore, Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 
-export interface Context {
-  /** A fork of the ORM's EntityManager for this request only. */
-  em: EntityManager;
-  viewer: Viewer | null;
-  /** The request carries the router secret (router or another service). */
-  trusted: boolean;
-  loaders: Loaders;
+/** What the resolvers use besides the database; made once per service. */
+export interface UsersServices {
   /** Records account events in the same flush as the change. */
   events: EventRecorder;
   access: AccessRevocation;
@@ -24,13 +19,17 @@ export interface AccessRevocation {
   ttlSeconds: number;
 }
 
-export interface ContextDeps {
+export interface Context {
+  /** A fork of the ORM's EntityManager for this request only. */
   em: EntityManager;
-  events: EventRecorder;
-  access: AccessRevocation;
+  viewer: Viewer | null;
+  /** The request carries the router secret (router or another service). */
+  trusted: boolean;
+  loaders: Loaders;
+  users: UsersServices;
 }
 
-export function createContext(deps: ContextDeps, identity: RequestIdentity): Context {
-  const em = deps.em.fork();
-  return { em, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(em), events: deps.events, access: deps.access };
+export function createContext(em: EntityManager, users: UsersServices, identity: RequestIdentity): Context {
+  const fork = em.fork();
+  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), users };
 }

@@ -1,21 +1,24 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isUuid } from '@dorandoran/service-kit';
+import { batchByUuid, byKey, uuidArray } from '@dorandoran/service-kit';
 import { User } from './entities/User.entity';
 
 export interface Loaders {
   userById: DataLoader<string, User | null>;
 }
 
-/** Per-request loaders: one SQL statement per batch, results in key order, null for a missing key. */
+/**
+ * Per-request loaders: one SQL statement per batch, results in key order, null for a missing key.
+ * userById answers `me` and every user the router fills in for chat and store, so it is plain SQL:
+ * MikroORM's find() (query builder, hydration) took 13 % of users' CPU under bench:app.
+ */
 export function createLoaders(em: EntityManager): Loaders {
   return {
-    userById: new DataLoader(async (ids) => {
-      // An id that is not a UUID cannot match, and would make PostgreSQL reject the whole batch.
-      const valid = ids.filter(isUuid);
-      const users = valid.length ? await em.find(User, { id: { $in: valid } }) : [];
-      const byId = new Map(users.map((user) => [user.id, user]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    userById: new DataLoader(
+      batchByUuid(async (ids) => {
+        const rows = await em.execute('select * from users where id = any(?::uuid[])', [uuidArray(ids)]);
+        return byKey(rows.map((row) => em.map(User, row)), (user) => user.id);
+      }, () => null),
+    ),
   };
 }

@@ -27,6 +27,11 @@ export const eventCatalog = {
     version: 1,
     schema: z.object({ userId: id }),
   },
+  'user.profile_changed': {
+    producer: 'users',
+    version: 1,
+    schema: z.object({ userId: id, fields: z.array(z.enum(['nickname', 'avatarUrl', 'bio'])).min(1) }),
+  },
   'auth.logged_in': {
     producer: 'auth',
     version: 1,

@@ -18,6 +18,8 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** Processed ids are kept this long (longer than any redelivery can take). @default 30 days */
   retentionMs?: number;
+  /** Told each time an event this instance failed goes to the dead letters. */
+  deadLettered?(): void;
 }
 
 /**
@@ -57,5 +59,6 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     group: options.service,
     types: Object.keys(handlers) as EventType[],
     handle,
+    deadLettered: options.deadLettered,
   });
 }

@@ -7,7 +7,7 @@ interface Group {
   types: Set<string>;
   /** Events waiting for delivery, oldest first; they wait here while no instance is subscribed. */
   queue: { event: EventEnvelope; attempts: number }[];
-  handlers: Subscription['handle'][];
+  subscribers: Pick<Subscription, 'handle' | 'deadLettered'>[];
   next: number;
   working: boolean;
   timers: Set<NodeJS.Timeout>;
@@ -30,14 +30,14 @@ export function createInProcessTransport(logger: Logger, options: { retry?: Part
     if (group.working) return;
     group.working = true;
     try {
-      while (!closed && group.handlers.length > 0 && group.queue.length > 0) {
+      while (!closed && group.subscribers.length > 0 && group.queue.length > 0) {
         const item = group.queue.shift()!;
-        const handle = group.handlers[group.next++ % group.handlers.length];
+        const subscriber = group.subscribers[group.next++ % group.subscribers.length];
         item.attempts += 1;
         try {
-          await handle(item.event);
+          await subscriber.handle(item.event);
         } catch (error) {
-          fail(name, group, item, error);
+          fail(name, group, item, error, subscriber);
         }
       }
     } finally {
@@ -45,10 +45,11 @@ export function createInProcessTransport(logger: Logger, options: { retry?: Part
     }
   }
 
-  function fail(name: string, group: Group, item: Group['queue'][number], error: unknown) {
+  function fail(name: string, group: Group, item: Group['queue'][number], error: unknown, subscriber: Group['subscribers'][number]) {
     if (error instanceof PoisonEventError || item.attempts >= retry.maxAttempts) {
       dead.push({ group: name, event: item.event, attempts: item.attempts, error: errorMessage(error), at: new Date().toISOString() });
       logger.error({ group: name, eventId: item.event.id, type: item.event.type, attempts: item.attempts, err: errorMessage(error) }, 'event dead-lettered');
+      subscriber.deadLettered?.();
       return;
     }
     logger.warn({ group: name, eventId: item.event.id, type: item.event.type, attempts: item.attempts, err: errorMessage(error) }, 'event handler failed; will retry');
@@ -77,21 +78,21 @@ export function createInProcessTransport(logger: Logger, options: { retry?: Part
       }
       if (log.length > retain) log.splice(0, log.length - retain);
     },
-    async subscribe({ group: name, types, handle }) {
+    async subscribe({ group: name, types, handle, deadLettered }) {
       let group = groups.get(name);
       if (!group) {
-        group = { types: new Set(types), queue: [], handlers: [], next: 0, working: false, timers: new Set() };
+        group = { types: new Set(types), queue: [], subscribers: [], next: 0, working: false, timers: new Set() };
         for (const event of log) if (group.types.has(event.type)) group.queue.push({ event, attempts: 0 });
         groups.set(name, group);
       }
       const joined = group;
       // Handlers run in the subscriber's async context, not inside the publisher's transaction.
-      const bound = AsyncResource.bind(handle);
-      joined.handlers.push(bound);
+      const subscriber = { handle: AsyncResource.bind(handle), deadLettered };
+      joined.subscribers.push(subscriber);
       void work(name, joined);
       return {
         async close() {
-          joined.handlers = joined.handlers.filter((h) => h !== bound);
+          joined.subscribers = joined.subscribers.filter((s) => s !== subscriber);
         },
       };
     },

@@ -56,7 +56,7 @@ export function createRedisStreamsTransport(url: string, logger: Logger, options
       if (failed || results.length !== events.length) throw failed?.[0] ?? new Error('Redis did not store every event');
     },
 
-    async subscribe({ group, types, handle }: Subscription) {
+    async subscribe({ group, types, handle, deadLettered }: Subscription) {
       const streams = types.map(streamOf);
       const consumer = `${group}-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
       const reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
@@ -90,6 +90,7 @@ export function createRedisStreamsTransport(url: string, logger: Logger, options
           if (error instanceof PoisonEventError || attempts >= retry.maxAttempts) {
             lastErrors.delete(key);
             await deadLetter(group, stream, entryId, fields, attempts, errorMessage(error));
+            deadLettered?.();
             return;
           }
           lastErrors.set(key, errorMessage(error));
@@ -107,6 +108,7 @@ export function createRedisStreamsTransport(url: string, logger: Logger, options
             if (deliveries >= retry.maxAttempts) {
               const [entry] = (await reader.xrange(stream, entryId, entryId)) as StreamEntry[];
               await deadLetter(group, stream, entryId, entry?.[1], deliveries, lastErrors.get(`${stream} ${entryId}`) ?? 'failed on another instance');
+              deadLettered?.();
               lastErrors.delete(`${stream} ${entryId}`);
               continue;
             }

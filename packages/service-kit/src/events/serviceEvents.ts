@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/core';
+import type { Metric } from 'prom-client';
 import type { Logger } from '../logger';
 import { startEventConsumer, type EventHandlers } from './consumer';
 import { createInProcessTransport } from './inProcessTransport';
+import { createEventMetrics } from './metrics';
 import { createEventRecorder, type EventRecorder } from './outbox';
 import { createRedisStreamsTransport } from './redisStreamsTransport';
 import { startOutboxRelay } from './relay';
@@ -15,6 +17,8 @@ export function createEventTransport(redisUrl: string | undefined, logger: Logge
 export interface ServiceEvents {
   /** Writes this service's events into the outbox with the change that causes them. */
   recorder: EventRecorder;
+  /** The outbox backlog and the dead letters, for the service's registry. */
+  metrics: Metric[];
   close(): Promise<void>;
 }
 
@@ -27,14 +31,16 @@ export async function startServiceEvents(options: {
   handlers?: EventHandlers;
 }): Promise<ServiceEvents> {
   const relay = startOutboxRelay(options);
+  const { metrics, deadLettered } = createEventMetrics(options.orm);
   const consumer = options.handlers
-    ? await startEventConsumer({ ...options, handlers: options.handlers }).catch(async (error) => {
+    ? await startEventConsumer({ ...options, handlers: options.handlers, deadLettered }).catch(async (error) => {
         await relay.close();
         throw error;
       })
     : undefined;
   return {
     recorder: createEventRecorder(options.service),
+    metrics,
     async close() {
       await consumer?.close();
       await relay.close();

@@ -27,6 +27,8 @@ export interface Subscription {
    * instance or another; a PoisonEventError sends it to the dead letters at once.
    */
   handle(event: unknown): Promise<void>;
+  /** Told each time this subscriber's failure moves an event to the dead letters (metrics). */
+  deadLettered?(): void;
 }
 
 export interface DeadLetter {

@@ -11,11 +11,11 @@ import {
   type RevocationStore,
   type RunningService,
 } from '@dorandoran/service-kit';
-import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
-import { freePort, testDatabase } from '../../../../test/support/infra';
-import { eventually } from '../../../../test/support/ws';
-import { loadUsersConfig } from '../../../users/src/config';
-import { startUsersService } from '../../../users/src/service';
+import { bearer, post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { freePort, testDatabase } from '@dorandoran/test-support/infra';
+import { eventually } from '@dorandoran/test-support/ws';
+import { loadUsersConfig } from '@dorandoran/users/config';
+import { startUsersService } from '@dorandoran/users/service';
 import { loadAuthConfig } from '../../src/config';
 import type { Mailer, MailMessage } from '../../src/mailer';
 import { startAuthService, type AuthService } from '../../src/service';

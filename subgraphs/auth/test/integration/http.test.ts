@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { post } from '../../../../test/support/graphql';
+import { post } from '@dorandoran/test-support/graphql';
 import { codeOf, startAuthHarness, type AuthHarness } from '../helpers/harness';
 
 let h: AuthHarness;

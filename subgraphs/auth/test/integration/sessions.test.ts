@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { bearer } from '../../../../test/support/graphql';
+import { bearer } from '@dorandoran/test-support/graphql';
 import { codeOf, REFRESH, startAuthHarness, type AuthHarness, type SignedIn } from '../helpers/harness';
 
 let h: AuthHarness;

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import cronParser from 'cron-parser';
 import PgBoss from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
-import { notFound, type Logger } from '@dorandoran/service-kit';
+import { notFound, type Logger, type Metric } from '@dorandoran/service-kit';
+import { Counter } from 'prom-client';
 import { JobRun, type JobTrigger } from '../entities/JobRun.entity';
 import { JobState } from '../entities/JobState.entity';
 
@@ -31,6 +32,8 @@ export interface JobEngine {
   runNow(name: string): Promise<JobRun>;
   setEnabled(name: string, enabled: boolean): Promise<JobView>;
   stop(): Promise<void>;
+  /** `batch_job_runs_total{job, status}`, unregistered: the subgraph's registry takes it. */
+  metrics: Metric[];
 }
 
 export interface JobEngineOptions {
@@ -40,6 +43,8 @@ export interface JobEngineOptions {
   retryLimit: number;
   retryDelaySeconds: number;
   cronCheckSeconds: number;
+  /** On a PostgreSQL server other instances may share the database; an embedded one is this process's alone. */
+  sharedDatabase: boolean;
   logger: Logger;
 }
 
@@ -65,15 +70,27 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
   await boss.start();
 
   const queueOptions = { retryLimit: options.retryLimit, retryDelay: options.retryDelaySeconds, retryBackoff: true, expireInSeconds: 3600 };
+  await takingTurns(orm, options.sharedDatabase, async () => {
+    for (const definition of definitions) {
+      await boss.createQueue(definition.name, { name: definition.name, ...queueOptions });
+      await boss.updateQueue(definition.name, { name: definition.name, ...queueOptions });
+    }
+  });
   for (const definition of definitions) {
-    await boss.createQueue(definition.name, { name: definition.name, ...queueOptions });
-    await boss.updateQueue(definition.name, { name: definition.name, ...queueOptions });
     await em().getConnection().execute('insert into batch_jobs (name) values (?) on conflict do nothing', [definition.name]);
     await boss.work<{ trigger?: JobTrigger }>(definition.name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 1 }, ([job]) =>
       attempt(definition, job.id, job.data?.trigger ?? 'SCHEDULE', job.retryCount + 1),
     );
   }
   await applySchedules();
+
+  // Each instance counts the attempts it ran; the sum over instances is the service's.
+  const runs = new Counter({
+    name: 'batch_job_runs_total',
+    help: 'Job attempts this instance finished, by job and status: succeeded, failed',
+    labelNames: ['job', 'status'] as const,
+    registers: [],
+  });
 
   /** One attempt: the QUEUED run runJob made (or a new one for a scheduled tick or a retry) goes RUNNING, then SUCCEEDED or FAILED. */
   async function attempt(definition: JobDefinition, engineJobId: string, trigger: JobTrigger, attemptNumber: number) {
@@ -91,11 +108,13 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
       const result = await definition.run();
       Object.assign(run, { status: 'SUCCEEDED', result, finishedAt: new Date() });
       await db.flush();
+      runs.inc({ job: definition.name, status: 'succeeded' });
       logger.info({ job: definition.name, run: run.id, result }, 'job succeeded');
       return result;
     } catch (error) {
       Object.assign(run, { status: 'FAILED', error: (error as Error).message.slice(0, 2000), finishedAt: new Date() });
       await db.flush();
+      runs.inc({ job: definition.name, status: 'failed' });
       logger.warn({ job: definition.name, run: run.id, attempt: attemptNumber, err: (error as Error).message }, 'job failed');
       throw error;
     }
@@ -131,6 +150,8 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
   };
 
   return {
+    metrics: [runs],
+
     async jobs() {
       const db = em();
       const states = await db.find(JobState, { name: { $in: [...byName.keys()] } });
@@ -171,6 +192,28 @@ export async function startJobEngine(options: JobEngineOptions): Promise<JobEngi
 }
 
 /**
+ * Runs the queues' setup while holding an advisory lock, when other instances may be setting up at
+ * the same time. Two instances that start together on a fresh database create the same queues at
+ * once, and pg-boss's create_queue deadlocks with itself (each waits for the other's new queue row
+ * while holding a lock on pgboss.queue the other's partition needs): one of them failed to start.
+ */
+async function takingTurns(orm: MikroORM, shared: boolean, setUp: () => Promise<void>): Promise<void> {
+  if (!shared) return setUp();
+  const knex = (orm.em as EntityManager).getKnex();
+  const lock = await knex.client.acquireConnection();
+  try {
+    await lock.query("select pg_advisory_lock(hashtext('dorandoran batch queues'))");
+    try {
+      await setUp();
+    } finally {
+      await lock.query("select pg_advisory_unlock(hashtext('dorandoran batch queues'))");
+    }
+  } finally {
+    await knex.client.releaseConnection(lock);
+  }
+}
+
+/**
  * pg-boss's database access, through a connection borrowed from the ORM's pool for each statement.
  * pg-boss's stop leaves its workers to finish on their own and does not await a job's completion
  * or failure, so statements may come after it returns, when the ORM is about to close. close()
@@ -186,6 +229,13 @@ function ormConnection(orm: MikroORM, logger: Logger): { db: PgBoss.Db; close():
     const connection = await knex.client.acquireConnection();
     try {
       return await connection.query(text, values);
+    } catch (error) {
+      // pg-boss sends some scripts as BEGIN … COMMIT; one that fails half-way (the losing instance of
+      // two installing its schema at once, which pg-boss expects and ignores) leaves its transaction
+      // open and aborted, and the pool's next user of the connection failed. pg's own pool would drop
+      // the connection; this one ends the transaction before giving it back.
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
     } finally {
       await knex.client.releaseConnection(connection);
     }

@@ -1,8 +1,5 @@
 import { rule } from 'graphql-shield';
-import { forbidden, unauthenticated } from '@dorandoran/service-kit';
+import { administrator } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 
-export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
-  if (!viewer) return unauthenticated();
-  return viewer.scopes.has('admin') ? true : forbidden('Only administrators can do this.');
-});
+export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => administrator(viewer));

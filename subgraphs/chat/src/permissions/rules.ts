@@ -1,7 +1,7 @@
 import { rule } from 'graphql-shield';
 import { forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
-import type { MessageParent } from '../resolvers/mappers';
+import type { MessageRecord } from '../messages';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
 
@@ -23,7 +23,7 @@ export const canUseRoom = (roomIdOf: (args: Record<string, any>) => string) =>
 export const isRoomMember = rule({ cache: 'no_cache' })((room: { id: string }, _args, context: Context) => memberOf(room.id, context));
 
 /** Type-level: every field of a message, by its room's membership. */
-export const isMessageRoomMember = rule({ cache: 'no_cache' })((message: MessageParent, _args, context: Context) =>
+export const isMessageRoomMember = rule({ cache: 'no_cache' })((message: MessageRecord, _args, context: Context) =>
   memberOf(message.roomId, context),
 );
 

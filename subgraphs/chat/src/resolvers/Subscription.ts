@@ -4,7 +4,7 @@ import { renewForEvent } from '../context';
 import { ChatMember } from '../entities/ChatMember.entity';
 
 export const Subscription: SubscriptionResolvers = {
-  // No `resolve`: each event is `{ messageAdded: MessageParent }`, so shield guards `subscribe` itself.
+  // No `resolve`: each event is `{ messageAdded: MessageRecord }`, so shield guards `subscribe` itself.
   messageAdded: {
     async subscribe(_root, { roomId }, context) {
       const userId = context.viewer!.userId;

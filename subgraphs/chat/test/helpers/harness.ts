@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { createInProcessTransport, createLogger, createMemoryRevocationStore, type DatabaseTarget, type RunningService } from '@dorandoran/service-kit';
-import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
-import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
-import { testDatabase } from '../../../../test/support/infra';
-import { health } from '../../../../test/support/ws';
-import { loadUsersConfig } from '../../../users/src/config';
-import { startUsersService } from '../../../users/src/service';
+import { bearer, post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { testDatabase } from '@dorandoran/test-support/infra';
+import { health } from '@dorandoran/test-support/ws';
+import { loadUsersConfig } from '@dorandoran/users/config';
+import { startUsersService } from '@dorandoran/users/service';
 import { loadChatConfig } from '../../src/config';
 import { startChatService } from '../../src/service';
 

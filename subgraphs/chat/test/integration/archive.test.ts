@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { bearer } from '../../../../test/support/graphql';
+import { bearer } from '@dorandoran/test-support/graphql';
 import { createRoom, send, startHarness, type ChatHarness } from '../helpers/harness';
 
 /** archiveOldMessages, the batch service's message-archive job. */

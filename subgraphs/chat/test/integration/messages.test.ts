@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphQLResponse } from '../../../../test/support/graphql';
+import type { GraphQLResponse } from '@dorandoran/test-support/graphql';
 import { createRoom, send, SEND, startHarness, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;
@@ -117,6 +117,16 @@ describe('read state', () => {
     expect(backwards.data!.markRoomRead.unreadCount).toBe(1);
     const all = await h.gql(MARK_READ, { roomId, messageId: sent[2].id }, bob.headers);
     expect(all.data!.markRoomRead.unreadCount).toBe(0);
+  });
+
+  test('the sent message counts the others who have not read it, in the answer and on a retry', async () => {
+    const roomId = await createRoom(h, alice, 'GROUP', [bob.id], 'Counted');
+    const SEND_COUNTED = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id unreadCount } }';
+    const input = { roomId, text: 'counted', clientMessageId: randomUUID() };
+    const sent = (await h.gql(SEND_COUNTED, { input }, alice.headers)).data!.sendMessage;
+    expect(sent).toEqual({ id: expect.any(String), unreadCount: 1 });
+    await h.gql(MARK_READ, { roomId, messageId: sent.id }, bob.headers);
+    expect((await h.gql(SEND_COUNTED, { input }, alice.headers)).data!.sendMessage).toEqual({ id: sent.id, unreadCount: 0 });
   });
 
   test('a message of another room → NOT_FOUND', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { bearer, post } from '../../../../test/support/graphql';
+import { bearer, post } from '@dorandoran/test-support/graphql';
 import { createRoom, send, SEND, startHarness, trusted, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;

@@ -1,5 +1,5 @@
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { eventually, within, wsClient } from '../../../../test/support/ws';
+import { eventually, within, wsClient } from '@dorandoran/test-support/ws';
 import { activeSubscriptions, createRoom, send, startHarness, trusted, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { post, type GraphQLResponse } from '../../../../test/support/graphql';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
 import { CREATE_ROOM, createRoom, send, startHarness, type ChatHarness, type Person } from '../helpers/harness';
 
 let h: ChatHarness;

@@ -1,21 +1,18 @@
 import { rule } from 'graphql-shield';
-import { forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
+import { administrator, forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
 import { isAdmin as hasAdminScope, type Context } from '../context';
-import type { OrderParent } from '../resolvers/mappers';
+import type { OrderRecord } from '../orders';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
 
-export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
-  if (!viewer) return unauthenticated();
-  return hasAdminScope(viewer) ? true : forbidden('Only administrators can do this.');
-});
+export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => administrator(viewer));
 
 /** Inactive products are the administrators' business; everyone else lists active ones only. */
 export const mayIncludeInactive = rule({ cache: 'no_cache' })((_parent, args: { includeInactive?: boolean | null }, { viewer }: Context) =>
   !args.includeInactive || hasAdminScope(viewer) ? true : forbidden('Only administrators can list inactive products; leave includeInactive out.'),
 );
 
-function buyerOrAdmin(order: Pick<OrderParent, 'id' | 'buyerId'> | null, orderId: string, { viewer }: Context) {
+function buyerOrAdmin(order: Pick<OrderRecord, 'id' | 'buyerId'> | null, orderId: string, { viewer }: Context) {
   if (!viewer) return unauthenticated();
   if (hasAdminScope(viewer) || order?.buyerId === viewer.userId) return true;
   return forbidden(`Only the buyer and administrators can see order "${orderId}" (or it does not exist).`);
@@ -38,7 +35,7 @@ export const isOrderBuyer = (orderIdOf: (args: Record<string, any>) => string) =
   });
 
 /** Type-level: every field of an order, also one reached through `_entities` or a list. */
-export const isOrderVisible = rule({ cache: 'no_cache' })((order: OrderParent, _args, context: Context) => buyerOrAdmin(order, order.id, context));
+export const isOrderVisible = rule({ cache: 'no_cache' })((order: OrderRecord, _args, context: Context) => buyerOrAdmin(order, order.id, context));
 
 /** A user's orders: the user themself and administrators. */
 export const isSelfOrAdmin = rule({ cache: 'no_cache' })((user: { id: string }, _args, { viewer }: Context) => {

@@ -1,8 +1,7 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { createProduct, updateProduct } from '../catalog';
-import { cancelAbandonedOrders, cancelOrder, payOrder } from '../checkout';
 import { isAdmin, type Context, type StoreServices } from '../context';
-import { fulfil, placeOrder } from '../orders';
+import { cancelAbandonedOrders, cancelOrder, fulfil, payOrder, placeOrder } from '../orders';
 import { setProductImage } from '../productImages';
 
 /** The person acting: administrators act as ADMIN, everyone else as the buyer (permissions checked which orders). */
@@ -18,15 +17,15 @@ export const Mutation: MutationResolvers = {
   createProduct: (_parent, { input }, { em }) => createProduct(em, input),
   updateProduct: async (_parent, { id, input }, { em, store }) => announced(store, await updateProduct(em, id, input)),
   setProductImage: async (_parent, { productId, image }, { em, store }) => announced(store, await setProductImage(em, productId, image)),
-  placeOrder: async (_parent, { input }, { em, viewer, store }) => {
-    const order = await placeOrder(em, viewer!.userId, input);
+  placeOrder: async (_parent, { input }, { viewer, store }) => {
+    const order = await placeOrder(store.orders, viewer!.userId, input);
     // Committed: the reserved stock is news for open store pages.
     await store.products.changed(input.items.map((item) => item.productId.toLowerCase()));
     return order;
   },
-  payOrder: (_parent, { input }, { store, viewer }) => payOrder(store.checkout, viewer!.userId, input),
-  cancelOrder: (_parent, { orderId, reason }, context) => cancelOrder(context.store.checkout, actorOf(context), orderId, reason),
-  shipOrder: (_parent, { orderId }, context) => fulfil(context.em, context.store.checkout.feed, orderId, 'SHIPPED', actorOf(context)),
-  completeOrder: (_parent, { orderId }, context) => fulfil(context.em, context.store.checkout.feed, orderId, 'COMPLETED', actorOf(context)),
-  cancelAbandonedOrders: (_parent, { olderThanMinutes }, { store }) => cancelAbandonedOrders(store.checkout, olderThanMinutes),
+  payOrder: (_parent, { input }, { store, viewer }) => payOrder(store.orders, viewer!.userId, input),
+  cancelOrder: (_parent, { orderId, reason }, context) => cancelOrder(context.store.orders, actorOf(context), orderId, reason),
+  shipOrder: (_parent, { orderId }, context) => fulfil(context.store.orders, orderId, 'SHIPPED', actorOf(context)),
+  completeOrder: (_parent, { orderId }, context) => fulfil(context.store.orders, orderId, 'COMPLETED', actorOf(context)),
+  cancelAbandonedOrders: (_parent, { olderThanMinutes }, { store }) => cancelAbandonedOrders(store.orders, olderThanMinutes),
 };

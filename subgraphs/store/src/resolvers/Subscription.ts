@@ -1,13 +1,13 @@
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types';
 import { renewForEvent } from '../context';
 import { Order } from '../entities/Order.entity';
-import { isFinal } from '../orderStatus';
+import { isFinal } from '../orders';
 
 export const Subscription: SubscriptionResolvers = {
-  // No `resolve`: each event is `{ orderStatusChanged: OrderParent }`, so shield guards `subscribe` itself.
+  // No `resolve`: each event is `{ orderStatusChanged: OrderRecord }`, so shield guards `subscribe` itself.
   orderStatusChanged: {
     async subscribe(_root, { orderId }, context) {
-      const events = await context.store.checkout.feed.watch(orderId, (order) => {
+      const events = await context.store.orders.feed.watch(orderId, (order) => {
         renewForEvent(context);
         return { orderStatusChanged: order };
       });

@@ -1,4 +1,4 @@
-import { bearer } from '../../../../test/support/graphql';
+import { bearer } from '@dorandoran/test-support/graphql';
 import { ORDER, payOrder, placeOrder, startHarness, trusted, type Person, type StoreHarness } from '../helpers/harness';
 
 /** cancelAbandonedOrders, the batch service's abandoned-orders job, called as the service account. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { post, type GraphQLResponse } from '../../../../test/support/graphql';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
 import {
   CANCEL_ORDER,
   COMPLETE_ORDER,

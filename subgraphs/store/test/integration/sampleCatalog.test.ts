@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseTarget } from '@dorandoran/service-kit';
-import { testDatabase } from '../../../../test/support/infra';
+import { testDatabase } from '@dorandoran/test-support/infra';
 import { loadStoreConfig } from '../../src/config';
 import { SAMPLE_PRODUCTS } from '../../src/sampleCatalog';
 import { placeOrder, startHarness, type StoreHarness } from '../helpers/harness';

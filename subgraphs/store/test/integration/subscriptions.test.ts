@@ -1,5 +1,5 @@
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { eventually, within, wsClient } from '../../../../test/support/ws';
+import { eventually, within, wsClient } from '@dorandoran/test-support/ws';
 import { SANDBOX_CARDS } from '../../src/payments';
 import { CANCEL_ORDER, COMPLETE_ORDER, SHIP_ORDER, payOrder, placeOrder, startHarness, type Person, type StoreHarness } from '../helpers/harness';
 

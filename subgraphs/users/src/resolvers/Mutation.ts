@@ -6,8 +6,11 @@ import { markDormantUsers } from '../dormancy';
 import { User } from '../entities/User.entity';
 import { cleanAvatarUrl, cleanBio, cleanLocale, cleanNickname, cleanStatusReason } from '../profileRules';
 
+/** The profile fields schema.graphql marks @viewerIndependent (anyone may read them). */
+const PUBLIC_PROFILE_FIELDS = ['nickname', 'avatarUrl', 'bio'] as const;
+
 export const Mutation: MutationResolvers = {
-  async updateProfile(_parent, { input }, { em, viewer }) {
+  async updateProfile(_parent, { input }, { em, viewer, users: { events } }) {
     const user = await em.findOne(User, { id: viewer!.userId });
     if (!user) throw notFound('User', viewer!.userId);
     // Validate every field before changing any, so a bad field loses nothing.
@@ -16,12 +19,15 @@ export const Mutation: MutationResolvers = {
     if (input.avatarUrl !== undefined) changes.avatarUrl = cleanAvatarUrl(input.avatarUrl);
     if (input.bio !== undefined) changes.bio = cleanBio(input.bio);
     if (input.locale != null) changes.locale = cleanLocale(input.locale);
+    // What anyone sees of the profile: the router's entity cache drops its copy on this event.
+    const publicFields = PUBLIC_PROFILE_FIELDS.filter((field) => field in changes && changes[field] !== user[field]);
     em.assign(user, changes);
+    if (publicFields.length) events.record(em, 'user.profile_changed', user.id, { userId: user.id, fields: publicFields });
     await em.flush();
     return user;
   },
 
-  async setUserStatus(_parent, { userId, status, reason }, { em, viewer, events, access }) {
+  async setUserStatus(_parent, { userId, status, reason }, { em, viewer, users: { events, access } }) {
     // An administrator suspending themselves would lock out the one who can undo it.
     if (userId === viewer!.userId) throw forbidden('You cannot change your own status; ask another administrator.');
     const statusReason = cleanStatusReason(reason);
@@ -41,7 +47,7 @@ export const Mutation: MutationResolvers = {
     return user;
   },
 
-  async deleteAccount(_parent, _args, { em, viewer, events, access }) {
+  async deleteAccount(_parent, _args, { em, viewer, users: { events, access } }) {
     const user = await em.findOne(User, { id: viewer!.userId });
     if (!user) throw notFound('User', viewer!.userId);
     const from = user.status;
@@ -52,7 +58,7 @@ export const Mutation: MutationResolvers = {
     return true;
   },
 
-  async createProfile(_parent, { input }, { em, events }) {
+  async createProfile(_parent, { input }, { em, users: { events } }) {
     const existing = await em.findOne(User, { id: input.id });
     if (existing) return existing; // auth retried: the profile is already there
     const user = new User(input.id, cleanNickname(input.nickname), input.email, cleanLocale(input.locale ?? 'ko-KR'));

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { createInProcessTransport, createLogger, createMemoryRevocationStore, type EventTransport, type RunningService } from '@dorandoran/service-kit';
-import { bearer, post } from '../../../../test/support/graphql';
-import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
-import { testDatabase } from '../../../../test/support/infra';
-import { eventually } from '../../../../test/support/ws';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { testDatabase } from '@dorandoran/test-support/infra';
+import { eventually } from '@dorandoran/test-support/ws';
 import { loadUsersConfig } from '../../src/config';
 import { startUsersService } from '../../src/service';
 

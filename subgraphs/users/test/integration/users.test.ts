@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { createInProcessTransport, createLogger, createMemoryRevocationStore, type RunningService } from '@dorandoran/service-kit';
-import { bearer, post, type GraphQLResponse } from '../../../../test/support/graphql';
-import { startTestIssuer, type TestIssuer } from '../../../../test/support/issuer';
-import { testDatabase } from '../../../../test/support/infra';
+import { bearer, post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { testDatabase } from '@dorandoran/test-support/infra';
 import { loadUsersConfig } from '../../src/config';
 import { startUsersService } from '../../src/service';
 

@@ -1,0 +1,61 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Migration } from '@mikro-orm/migrations';
+import { createLogger, openDatabase, type Database } from '@dorandoran/service-kit';
+
+class CreateNotes extends Migration {
+  override async up(): Promise<void> {
+    this.addSql('create table notes (id serial primary key, text text not null)');
+  }
+}
+
+const logger = createLogger('embedded-database-test', 'silent');
+const open = (dataDir: string, service: string) => openDatabase({ service, entities: [], migrations: [CreateNotes], dataDir, logger });
+const notesIn = async (database: Database) =>
+  ((await database.orm.em.getConnection().execute('select text from notes order by id')) as { text: string }[]).map((row) => row.text);
+
+describe('embedded databases kept on disk (npm start)', () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-embedded-'));
+  });
+
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('two services started at once each get a database of their own, which keeps its rows after a restart', async () => {
+    const [auth, chat] = await Promise.all([open(dataDir, 'auth'), open(dataDir, 'chat')]);
+    await auth.orm.em.getConnection().execute("insert into notes (text) values ('kept by auth')");
+    await chat.orm.em.getConnection().execute("insert into notes (text) values ('kept by chat')");
+    await Promise.all([auth.close(), chat.close()]);
+
+    // Seeded clusters are renamed into place: no half-made copy is left beside them.
+    expect((await readdir(dataDir)).sort()).toEqual(['auth', 'chat']);
+    expect(await readdir(path.join(dataDir, 'auth'))).toContain('pgdata');
+
+    const [authAgain, chatAgain] = await Promise.all([open(dataDir, 'auth'), open(dataDir, 'chat')]);
+    try {
+      expect(await notesIn(authAgain)).toEqual(['kept by auth']);
+      expect(await notesIn(chatAgain)).toEqual(['kept by chat']);
+    } finally {
+      await Promise.all([authAgain.close(), chatAgain.close()]);
+    }
+  }, 120_000);
+
+  it('a copy an interrupted first start left beside the data folder is replaced, not trusted', async () => {
+    const leftover = path.join(dataDir, 'users', 'pgdata.new');
+    await mkdir(leftover, { recursive: true });
+    await writeFile(path.join(leftover, 'PG_VERSION'), 'garbage');
+    const users = await open(dataDir, 'users');
+    try {
+      await users.orm.em.getConnection().execute("insert into notes (text) values ('fine')");
+      expect(await notesIn(users)).toEqual(['fine']);
+    } finally {
+      await users.close();
+    }
+    expect(await readdir(path.join(dataDir, 'users'))).not.toContain('pgdata.new');
+  }, 120_000);
+});
