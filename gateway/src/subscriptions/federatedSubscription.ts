@@ -1,0 +1,198 @@
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import type { OperationContext } from '@apollo/gateway/dist/operationContext';
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import {
+  GraphQLError,
+  print,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { mapAsyncIterator } from '@dorandoran/service-kit';
+import type { RouterContext } from '../context';
+import type { EventFetches } from './eventFetches';
+import { asksViewerIndependentOnly } from '../viewerIndependence';
+import type { UpstreamEvent, UpstreamRequest } from './sharedUpstreams';
+
+/** Distinct subscription operations whose plans are kept; past it the oldest is planned again when asked. */
+const MAX_PLANS = 1000;
+
+/**
+ * Plans subscriptions against the current supergraph, as @apollo/gateway plans queries. A
+ * subscription plan has a `primary` fetch (the subscription itself, on the owning subgraph) and
+ * `rest` (fields of each event that other subgraphs own).
+ */
+export class SubscriptionPlanner {
+  readonly supergraphSchema: GraphQLSchema;
+  readonly apiSchema: Schema;
+  readonly subgraphs: readonly { name: string; url: string }[];
+  private readonly planner: QueryPlanner;
+  private readonly plans = new Map<string, SubscriptionPlan>();
+
+  constructor(supergraphSdl: string, readonly apiGraphQLSchema: GraphQLSchema) {
+    const supergraph = Supergraph.build(supergraphSdl);
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.apiSchema = supergraph.apiSchema();
+    this.subgraphs = supergraph.subgraphsMetadata();
+    this.planner = new QueryPlanner(supergraph);
+  }
+
+  /**
+   * Plans are kept per operation text (after the auth filter) and name: thousands of clients
+   * subscribing with the app's one operation hold one plan, not one each.
+   */
+  plan(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+    const key = `${operationName ?? ''}\n${print(document)}`;
+    const known = this.plans.get(key);
+    if (known) return known;
+    const plan = this.build(document, operationName);
+    if (this.plans.size >= MAX_PLANS) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  private build(document: DocumentNode, operationName: string | undefined): SubscriptionPlan {
+    const operationContext = buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName });
+    const queryPlan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName }));
+    if (queryPlan.node?.kind !== 'Subscription') throw new Error('The operation did not plan as a subscription.');
+    const node = queryPlan.node as SubscriptionNode;
+    const viewerIndependent = new Set(fetchesOf(node.rest).filter((fetch) => asksViewerIndependentOnly(fetch.operation, this.supergraphSchema)).map((fetch) => fetch.operation));
+    return { planner: this, document, operationContext, node, viewerIndependentFetches: viewerIndependent };
+  }
+}
+
+export interface SubscriptionPlan {
+  planner: SubscriptionPlanner;
+  /**
+   * The (filtered) operation it was planned from: any other with the same text and name is the same
+   * operation, so its subscribers run this one and keep no copy of their own.
+   */
+  document: DocumentNode;
+  operationContext: OperationContext;
+  node: SubscriptionNode;
+  /** The operations of the `rest` fetches that ask only for viewer-independent fields. */
+  viewerIndependentFetches: ReadonlySet<string>;
+}
+
+export interface RunOptions {
+  plan: SubscriptionPlan;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  context: RouterContext;
+  /** The data sources of the router's subgraphs, for the `rest` fetches. */
+  dataSources: Record<string, GraphQLDataSource<RouterContext>>;
+  /** The primary's events (an upstream subscription, shared by all who ask for the same one). */
+  primaryEvents(request: UpstreamRequest): AsyncIterableIterator<UpstreamEvent>;
+  /** Where the `rest` fetches of one event are shared by its subscribers. */
+  fetches: EventFetches;
+}
+
+/**
+ * Runs one federated subscription: subscribes to the primary fetch, and for each event runs the
+ * plan's `rest` with @apollo/gateway's executeQueryPlan, the primary's data source answering with
+ * the event and every other fetch going through the event's shared fetches. `return()` leaves the
+ * upstream subscription at once.
+ */
+export function runFederatedSubscription(options: RunOptions): AsyncIterableIterator<ExecutionResult> {
+  const { node } = options.plan;
+  const primary = node.primary;
+  const events = options.primaryEvents({
+    subgraph: primary.serviceName,
+    authorization: options.context.viewer?.authorization ?? '',
+    query: primary.operation,
+    operationName: primary.operationName,
+    variables: pick(options.variables, primary.variableUsages ?? []),
+  });
+  return mapAsyncIterator(events, {
+    map: (event): Promise<ExecutionResult> | ExecutionResult =>
+      event.data
+        ? sharedResult(options, event, () => resolveEvent(options, primary, node.rest, event))
+        : { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions })) },
+  });
+}
+
+/** Each event's results, by plan and variables: see sharedResult. */
+const resultsByEvent = new WeakMap<object, Map<SubscriptionPlan, Map<string, Promise<ExecutionResult>>>>();
+
+/**
+ * An event belongs to one topic, whose subscribers all present one token: those with the same
+ * plan and variables would get the same result, so it is computed once for them (graphql-ws
+ * serializes it per socket; the auth filter's restore copies before it changes anything).
+ */
+function sharedResult(options: RunOptions, event: UpstreamEvent, resolve: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  let byPlan = resultsByEvent.get(event);
+  if (!byPlan) resultsByEvent.set(event, (byPlan = new Map()));
+  let byVariables = byPlan.get(options.plan);
+  if (!byVariables) byPlan.set(options.plan, (byVariables = new Map()));
+  const variables = JSON.stringify(options.variables);
+  let result = byVariables.get(variables);
+  if (!result) byVariables.set(variables, (result = resolve()));
+  return result;
+}
+
+function resolveEvent(
+  options: RunOptions,
+  primary: FetchNode,
+  rest: PlanNode | undefined,
+  event: UpstreamEvent,
+): Promise<ExecutionResult> {
+  const { plan, context } = options;
+  // A viewer-independent fetch goes without the viewer's token: what it answers, anyone may see.
+  const anonymous: RouterContext = { ...context, viewer: null };
+  const shared = (subgraph: string, source: GraphQLDataSource<RouterContext>): GraphQLDataSource<RouterContext> => ({
+    process: (request) => {
+      const query = request.request.query!;
+      const viewerIndependent = plan.viewerIndependentFetches.has(query);
+      const fetch = { subgraph, query, variables: request.request.variables, viewerIndependent, authorization: context.viewer?.authorization ?? '' };
+      return options.fetches.fetch(event, fetch, () => source.process(viewerIndependent ? { ...request, context: anonymous } : request));
+    },
+  });
+  const dataSources = Object.fromEntries(Object.entries(options.dataSources).map(([name, source]) => [name, shared(name, source)]));
+  const upstreamSource = dataSources[primary.serviceName];
+  // The event is the primary fetch's answer; any other fetch to that subgraph goes out as usual.
+  const eventSource: GraphQLDataSource<RouterContext> = {
+    process: (request) =>
+      request.request.query === primary.operation
+        ? Promise.resolve({ data: structuredClone(event.data), errors: event.errors ? [...event.errors] : undefined } as never)
+        : upstreamSource.process(request),
+  };
+  const queryPlan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary };
+  const requestContext = {
+    request: { variables: options.variables, operationName: options.operationName },
+    context: options.context,
+    metrics: {},
+    logger: console,
+  } as unknown as GatewayGraphQLRequestContext;
+  return executeQueryPlan(
+    queryPlan,
+    { ...dataSources, [primary.serviceName]: eventSource },
+    requestContext,
+    options.plan.operationContext,
+    options.plan.planner.supergraphSchema,
+    options.plan.planner.apiSchema,
+  );
+}
+
+const pick = (variables: Record<string, unknown>, names: readonly string[]) =>
+  Object.fromEntries(names.filter((name) => name in variables).map((name) => [name, variables[name]]));
+
+function fetchesOf(node: PlanNode | undefined): FetchNode[] {
+  if (!node) return [];
+  switch (node.kind) {
+    case 'Fetch':
+      return [node];
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.flatMap(fetchesOf);
+    case 'Flatten':
+      return fetchesOf(node.node);
+    case 'Condition':
+      return [...fetchesOf(node.ifClause), ...fetchesOf(node.elseClause)];
+    case 'Defer':
+      return [...fetchesOf(node.primary.node), ...node.deferred.flatMap((deferred) => fetchesOf(deferred.node))];
+    default:
+      return [];
+  }
+}
