@@ -1,11 +1,16 @@
 /**
- * `npm run bench:chat`: one message to 500 live subscribers of one room. Runs auth, users, chat and
- * the router as four processes (as docker compose does), then, side by side in alternating phases:
- *   router+users — 500 clients subscribed through the router, `sender { nickname }` from users;
+ * `npm run bench:chat`: one message to N live subscribers of one room, for each N of
+ * BENCH_SUBSCRIBERS (500,2000,10000). Runs auth, users, chat and the router as four processes (as
+ * docker compose does), then, per N, side by side in alternating phases:
+ *   router+users — N clients subscribed through the router, `sender { nickname avatarUrl }` from users;
  *   router      — the same through the router, chat's fields only (no per-event users fetch);
- *   direct      — 500 clients subscribed to the chat subgraph itself (the baseline).
- * Each round sends one message over HTTP and times, per subscriber, send → receipt. The router's
- * resident memory is read before and after its first 500 subscriptions open.
+ *   direct      — N clients subscribed to the chat subgraph itself (the baseline).
+ * Each round sends one message over HTTP and times, per subscriber, send → receipt; it also counts
+ * the requests users served meanwhile (its /metrics), which are the plan's `_entities` calls. The
+ * router starts afresh for each N, and its resident memory is read before and after its first N
+ * subscriptions open, with the upstream sockets it then holds (its /health).
+ * The router's budgets are the bench's own (env below): the sign-ups and N sockets from one
+ * address would otherwise be refused as an attack.
  * Uses DATABASE_URL/REDIS_URL when set (fresh bench databases, dropped afterwards), embedded otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,17 +21,27 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'graphql-ws';
 import { Client as PgClient } from 'pg';
-import { post } from '../test/support/graphql';
-import { freePort } from '../test/support/infra';
-import { eventually, health, wsClient } from '../test/support/ws';
+import { ROUTER_SECRET_HEADER } from '@dorandoran/service-kit';
+import WebSocket from 'ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { freePort } from '@dorandoran/test-support/infra';
+import { eventually, health, wsClient } from '@dorandoran/test-support/ws';
 
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
+const SUBSCRIBER_COUNTS = (process.env.BENCH_SUBSCRIBERS ?? '500,2000,10000').split(',').map(Number);
 const MEMBERS = 50; // a GROUP room holds 100; each member has several connections, like several devices
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
-const CYCLES = 2;
+/** Rounds per phase: fewer for large N, where one round of the slow path takes seconds. */
+const roundsFor = (subscribers: number) => Number(process.env.BENCH_ROUNDS ?? (subscribers <= 500 ? 10 : subscribers <= 2000 ? 5 : 3));
+/** BENCH_MEMORY_ONLY=1: only the router+users path, one cycle: retained memory and CPU per delivered event. */
+const MEMORY_ONLY = process.env.BENCH_MEMORY_ONLY === '1';
+/** BENCH_HEAP_SNAPSHOT=1: heap snapshots before and after the N open, the growth summarised by constructor. */
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT === '1';
+/** BENCH_CPU_PROFILE=1: the router's CPU profile over the phase's last round, self time by function. */
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1';
+const cyclesFor = (subscribers: number) => (MEMORY_ONLY ? 1 : subscribers <= 500 ? 2 : 1);
 const ROOT = path.resolve(__dirname, '..');
 
 type Mode = 'router+users' | 'router' | 'direct';
+const MODES: Mode[] = MEMORY_ONLY ? ['router+users'] : ['router+users', 'router', 'direct'];
 const QUERIES: Record<Mode, string> = {
   'router+users': 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id nickname avatarUrl } } }',
   router: 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id } } }',
@@ -39,13 +54,24 @@ interface Service {
   process: ChildProcess;
 }
 
-async function startProcess(name: string, entry: string, env: Record<string, string>, url: string): Promise<Service> {
+async function startProcess(name: string, entry: string, env: Record<string, string>, url: string, nodeArgs: string[] = []): Promise<Service> {
   // node --import tsx (not the tsx CLI, which runs a second process) so that the pid is the service's.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`))));
   exited.catch(() => undefined);
-  await Promise.race([eventually(async () => (await fetch(url.replace(/\/graphql$/, '/health')).catch(() => null))?.ok === true, `${name} healthy`, 60_000), exited]);
+  try {
+    await Promise.race([eventually(async () => (await fetch(url.replace(/\/graphql$/, '/health')).catch(() => null))?.ok === true, `${name} healthy`, 180_000), exited]);
+  } catch (error) {
+    // Not yet among the services the bench stops at the end: stopped here, or it would outlive the bench.
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { name, url, process: child };
+}
+
+async function stopProcess(service: Service) {
+  service.process.kill('SIGTERM');
+  await new Promise((resolve) => (service.process.exitCode === null ? service.process.once('exit', resolve) : resolve(null)));
 }
 
 async function residentMiB(pid: number): Promise<number> {
@@ -53,12 +79,104 @@ async function residentMiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** User + system CPU time the process has used so far, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuMicros(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+/** The Chrome DevTools Protocol over a process's inspector WebSocket. */
+async function inspector(port: number) {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  const socket = new WebSocket(targets[0].webSocketDebuggerUrl, { maxPayload: 2 ** 31 });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let next = 0;
+  const pending = new Map<number, { resolve(result: any): void; reject(error: Error): void }>();
+  const listeners = new Map<string, (params: any) => void>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.id !== undefined) {
+      const waiting = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.error) waiting?.reject(new Error(message.error.message));
+      else waiting?.resolve(message.result);
+    } else listeners.get(message.method)?.(message.params);
+  });
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve, reject });
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  return {
+    call,
+    /** Full GC (twice: weak callbacks and finalizers free more on the second), then the JS heap used, in bytes. */
+    async heapUsedAfterGc(): Promise<number> {
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      return (await call('Runtime.getHeapUsage')).usedSize;
+    },
+    /** Self size and count per node type and constructor/name. */
+    async snapshotByConstructor(): Promise<Map<string, { size: number; count: number }>> {
+      const chunks: string[] = [];
+      listeners.set('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => chunks.push(chunk));
+      await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      listeners.delete('HeapProfiler.addHeapSnapshotChunk');
+      const snapshot = JSON.parse(chunks.join(''));
+      const fields: string[] = snapshot.snapshot.meta.node_fields;
+      const types: string[] = snapshot.snapshot.meta.node_types[0];
+      const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((field) => fields.indexOf(field));
+      const summary = new Map<string, { size: number; count: number }>();
+      const nodes: number[] = snapshot.nodes;
+      for (let i = 0; i < nodes.length; i += fields.length) {
+        const type = types[nodes[i + typeAt]];
+        const name = type === 'object' || type === 'closure' || type === 'native' ? snapshot.strings[nodes[i + nameAt]] : '';
+        const key = `${type}${name ? ` ${String(name).slice(0, 60)}` : ''}`;
+        const entry = summary.get(key) ?? { size: 0, count: 0 };
+        entry.size += nodes[i + sizeAt];
+        entry.count++;
+        summary.set(key, entry);
+      }
+      return summary;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Requests the service has answered so far (every operation, from its /metrics). */
+async function requestsServed(graphqlUrl: string): Promise<number> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  return [...text.matchAll(/^graphql_request_duration_seconds_count\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
+interface PathResult {
+  p50: number[];
+  p99: number[];
+  max: number[];
+  /** Requests users served per message. */
+  usersCalls: number[];
+  /** Sockets the router held open to chat with all N subscribed. */
+  upstreamSockets?: number;
+}
+
+interface CountResult {
+  subscribers: number;
+  paths: Record<Mode, PathResult>;
+  memory?: { before: number; after: number };
+  /** After a full GC (inspector): JS heap used and RSS, MiB, before and after the N subscriptions open. */
+  retained?: { heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number };
+  /** Router CPU per delivered event, µs (router+users path; one per round). */
+  cpuPerEvent: number[];
+}
+
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-bench-'));
-  const ports = { auth: await freePort(), users: await freePort(), chat: await freePort(), router: await freePort() };
+  const ports = { auth: await freePort(), users: await freePort(), chat: await freePort(), router: await freePort(), inspector: await freePort() };
+  const routerArgs = [`--inspect=127.0.0.1:${ports.inspector}`];
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   const serverDatabases = process.env.DATABASE_URL ? ['auth', 'users', 'chat'].map((service) => `bench_${service}_${randomBytes(4).toString('hex')}`) : [];
   const databaseEnv: Record<string, string> = {};
@@ -67,6 +185,7 @@ async function main() {
     target.pathname = `/${name}`;
     databaseEnv[`${['AUTH', 'USERS', 'CHAT'][i]}_DATABASE_URL`] = target.toString();
   });
+  const largest = Math.max(...SUBSCRIBER_COUNTS);
   const env = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
@@ -82,18 +201,26 @@ async function main() {
     AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json`,
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_TIME_COST: '1',
+    // A run at 10,000 lasts longer than the default 15 minutes of a token.
+    ACCESS_TOKEN_TTL: '4h',
+    // The bench's own budgets: every client is on 127.0.0.1, and each socket spends one request.
+    RATE_LIMIT_IP: String(10 * largest + 10_000),
+    RATE_LIMIT_USER: String(10 * largest + 10_000),
+    RATE_LIMIT_AUTH: String(10 * MEMBERS),
+    MAX_WEBSOCKETS_PER_IP: String(largest + 100),
     ...databaseEnv,
   };
   const services: Service[] = [];
   const clients: Client[] = [];
+  let router: Service | undefined;
+  const results: CountResult[] = [];
   try {
     services.push(await startProcess('auth', 'subgraphs/auth/src/index.ts', env, url(ports.auth)));
     services.push(await startProcess('users', 'subgraphs/users/src/index.ts', env, url(ports.users)));
     services.push(await startProcess('chat', 'subgraphs/chat/src/index.ts', env, url(ports.chat)));
-    const router = await startProcess('router', 'gateway/src/index.ts', env, url(ports.router));
-    services.push(router);
+    router = await startProcess('router', 'gateway/src/index.ts', env, url(ports.router), routerArgs);
 
-    const members: { token: string }[] = [];
+    const members: { token: string; id: string }[] = [];
     for (let i = 0; i < MEMBERS; i++) {
       const input = { email: `bench.${randomUUID()}@example.com`, password: 'bench password 1', nickname: `Member ${i}` };
       const response = await post(router.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }', { input });
@@ -104,18 +231,23 @@ async function main() {
     const created = await post(
       router.url,
       'mutation($input: CreateChatRoomInput!) { createChatRoom(input: $input) { id } }',
-      { input: { kind: 'GROUP', title: 'Fan-out', memberIds: members.slice(1).map((member) => (member as unknown as { id: string }).id) } },
+      { input: { kind: 'GROUP', title: 'Fan-out', memberIds: members.slice(1).map((member) => member.id) } },
       bearer(0),
     );
     const roomId: string = created.data!.createChatRoom.id;
     const chatSubscriptions = async () => (await health<{ subscriptions: number }>(url(ports.chat))).subscriptions;
+    const routerStats = async () =>
+      (await health<{ subscriptions: { subscriptions: number; upstreamConnections: number; upstreamSubscriptions: number } }>(router!.url)).subscriptions;
 
+    const running = async (mode: Mode) => (mode === 'direct' ? chatSubscriptions() : (await routerStats()).subscriptions);
     // Each message id → when each subscriber received it.
     const received = new Map<string, number[]>();
-    async function open(mode: Mode) {
-      const target = mode === 'direct' ? url(ports.chat) : router.url;
-      for (let i = 0; i < SUBSCRIBERS; i++) {
-        const client = wsClient(target, bearer(i));
+    async function open(mode: Mode, subscribers: number) {
+      const target = mode === 'direct' ? url(ports.chat) : router!.url;
+      // Straight to chat, a client presents what the router would: the token and the router secret.
+      const direct: Record<string, string> = mode === 'direct' ? { [ROUTER_SECRET_HEADER]: env.ROUTER_SECRET } : {};
+      for (let i = 0; i < subscribers; i++) {
+        const client = wsClient(target, { ...bearer(i), ...direct });
         clients.push(client);
         client.subscribe<{ messageAdded: { id: string } }>(
           { query: QUERIES[mode], variables: { roomId } },
@@ -125,81 +257,168 @@ async function main() {
               if (event.errors || !event.data) throw new Error(`subscriber ${i}: ${JSON.stringify(event.errors)}`);
               // Events may arrive before the sender's HTTP answer names the message.
               const id = event.data.messageAdded.id;
-              received.set(id, [...(received.get(id) ?? []), at]);
+              const times = received.get(id);
+              if (times) times.push(at);
+              else received.set(id, [at]);
             },
-            error: (error) => console.error(`subscriber ${i} failed:`, error),
+            error: (error) => {
+              const { code, reason } = error as { code?: number; reason?: string };
+              console.error(`subscriber ${i} failed:`, code === undefined ? error : `${code} ${reason}`);
+            },
             complete: () => undefined,
           },
         );
+        // Opened in batches, each running before the next: on a busy machine, thousands at once
+        // would time out their own connection_init.
+        if ((i + 1) % 100 === 0 || i + 1 === subscribers) await eventually(async () => (await running(mode)) === i + 1, `${i + 1} subscriptions running`, 60_000);
       }
-      await eventually(async () => (await chatSubscriptions()) === SUBSCRIBERS, `${SUBSCRIBERS} subscriptions live`, 60_000);
+      const live = async () => {
+        if (mode === 'direct') return true;
+        // Through the router: chat serves every upstream subscription the router holds.
+        return (await chatSubscriptions()) === (await routerStats()).upstreamSubscriptions;
+      };
+      await eventually(live, `${subscribers} subscriptions live`, 60_000);
     }
     async function closeAll() {
       await Promise.all(clients.splice(0).map((client) => client.dispose()));
-      await eventually(async () => (await chatSubscriptions()) === 0, 'subscriptions closed', 60_000);
+      await eventually(async () => (await chatSubscriptions()) === 0, 'subscriptions closed', 120_000);
     }
-    async function round(): Promise<number[]> {
+    async function round(subscribers: number): Promise<{ latencies: number[]; usersCalls: number; cpuPerEvent: number }> {
+      const usersBefore = await requestsServed(url(ports.users));
+      const cpuBefore = await cpuMicros(router!.process.pid!);
       const started = performance.now();
       const response = await post(
-        router.url,
+        router!.url,
         'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }',
         { input: { roomId, text: `ping ${randomUUID()}`, clientMessageId: randomUUID() } },
         bearer(0),
       );
       const id: string = response.data!.sendMessage.id;
-      await eventually(() => (received.get(id)?.length ?? 0) >= SUBSCRIBERS, `all ${SUBSCRIBERS} received message ${id}`, 60_000);
+      await eventually(() => (received.get(id)?.length ?? 0) >= subscribers, `all ${subscribers} received message ${id}`, 60_000 + 20 * subscribers);
+      const cpuPerEvent = ((await cpuMicros(router!.process.pid!)) - cpuBefore) / subscribers;
       const times = received.get(id)!;
       received.delete(id);
-      return times.map((at) => at - started).sort((a, b) => a - b);
+      // The sender's sendMessage itself is not a users call; everything users served meanwhile was the plan's.
+      const usersCalls = (await requestsServed(url(ports.users))) - usersBefore;
+      return { latencies: times.map((at) => at - started).sort((a, b) => a - b), usersCalls, cpuPerEvent };
     }
 
-    const results: Record<Mode, { p50: number[]; p99: number[]; max: number[] }> = {
-      'router+users': { p50: [], p99: [], max: [] },
-      router: { p50: [], p99: [], max: [] },
-      direct: { p50: [], p99: [], max: [] },
-    };
-    let memory: { before: number; after: number } | undefined;
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      for (const mode of Object.keys(results) as Mode[]) {
-        const before = await residentMiB(router.process.pid!);
-        await open(mode);
-        if (!memory && mode !== 'direct') {
-          await new Promise((resolve) => setTimeout(resolve, 3000)); // let connection setup garbage go
-          memory = { before, after: await residentMiB(router.process.pid!) };
+    for (const subscribers of SUBSCRIBER_COUNTS) {
+      // A fresh router for each N, so that its memory is that N's alone.
+      if (!router) router = await startProcess('router', 'gateway/src/index.ts', env, url(ports.router), routerArgs);
+      const result: CountResult = {
+        subscribers,
+        cpuPerEvent: [],
+        paths: Object.fromEntries((['router+users', 'router', 'direct'] as Mode[]).map((mode) => [mode, { p50: [], p99: [], max: [], usersCalls: [] }])) as unknown as Record<Mode, PathResult>,
+      };
+      for (let cycle = 0; cycle < cyclesFor(subscribers); cycle++) {
+        for (const mode of MODES) {
+          const measureRetained = !result.retained && mode !== 'direct';
+          const debug = measureRetained ? await inspector(ports.inspector) : undefined;
+          const heapBefore = debug ? await debug.heapUsedAfterGc() : 0;
+          const rssBefore = await residentMiB(router.process.pid!);
+          const snapshotBefore = debug && HEAP_SNAPSHOT ? await debug.snapshotByConstructor() : undefined;
+          const before = await residentMiB(router.process.pid!);
+          await open(mode, subscribers);
+          if (mode !== 'direct') result.paths[mode].upstreamSockets = (await routerStats()).upstreamConnections;
+          if (!result.memory && mode !== 'direct') {
+            await new Promise((resolve) => setTimeout(resolve, 3000)); // let connection setup garbage go
+            result.memory = { before, after: await residentMiB(router.process.pid!) };
+          }
+          if (debug) {
+            const heapAfter = await debug.heapUsedAfterGc();
+            result.retained = { heapBefore: heapBefore / 2 ** 20, heapAfter: heapAfter / 2 ** 20, rssBefore, rssAfter: await residentMiB(router.process.pid!) };
+            if (snapshotBefore) {
+              const snapshotAfter = await debug.snapshotByConstructor();
+              const growth = [...snapshotAfter].map(([key, { size, count }]) => ({ key, size: size - (snapshotBefore.get(key)?.size ?? 0), count: count - (snapshotBefore.get(key)?.count ?? 0) }));
+              growth.sort((a, b) => b.size - a.size);
+              console.log(`heap growth by constructor with ${subscribers} subscribers open (bytes and objects per subscriber):`);
+              for (const { key, size, count } of growth.slice(0, 40)) console.log(`  ${(size / subscribers).toFixed(0).padStart(7)} B ${(count / subscribers).toFixed(2).padStart(7)}  ${key}`);
+            }
+            debug.close();
+          }
+          await round(subscribers); // warm-up: first event plans and caches
+          for (let i = 0; i < roundsFor(subscribers); i++) {
+            const profiler = CPU_PROFILE && mode === 'router+users' && i === roundsFor(subscribers) - 1 ? await inspector(ports.inspector) : undefined;
+            if (profiler) {
+              await profiler.call('Profiler.enable');
+              await profiler.call('Profiler.setSamplingInterval', { interval: 100 });
+              await profiler.call('Profiler.start');
+            }
+            const { latencies, usersCalls, cpuPerEvent } = await round(subscribers);
+            if (profiler) {
+              const { profile } = await profiler.call('Profiler.stop');
+              profiler.close();
+              const self = new Map<string, number>();
+              const hits = new Map<number, number>();
+              for (const sample of profile.samples as number[]) hits.set(sample, (hits.get(sample) ?? 0) + 1);
+              let total = 0;
+              for (const node of profile.nodes as { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]) {
+                const { functionName, url: file, lineNumber } = node.callFrame;
+                if (functionName === '(idle)' || functionName === '(program)') continue;
+                const key = `${functionName || '(anonymous)'} ${file.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+                const count = hits.get(node.id) ?? 0;
+                total += count;
+                self.set(key, (self.get(key) ?? 0) + count);
+              }
+              console.log(`router CPU profile of one message to ${subscribers} (self samples, ${total} busy in all):`);
+              for (const [key, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`);
+            }
+            if (mode === 'router+users') result.cpuPerEvent.push(cpuPerEvent);
+            const path = result.paths[mode];
+            path.p50.push(percentile(latencies, 50));
+            path.p99.push(percentile(latencies, 99));
+            path.max.push(latencies[latencies.length - 1]);
+            path.usersCalls.push(usersCalls);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          await closeAll();
         }
-        await round(); // warm-up: first event plans and caches
-        for (let i = 0; i < ROUNDS; i++) {
-          const latencies = await round();
-          results[mode].p50.push(percentile(latencies, 50));
-          results[mode].p99.push(percentile(latencies, 99));
-          results[mode].max.push(latencies[latencies.length - 1]);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        await closeAll();
       }
-    }
-
-    const fmt = (n: number) => n.toFixed(1).padStart(8);
-    const direct = median(results.direct.p50);
-    console.log(`chat fan-out: ${SUBSCRIBERS} subscribers in one room, ${ROUNDS * CYCLES} messages per path (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'})`);
-    console.log('path              p50 (median)   p99 (median)   last (median)   p50 / direct   (ms, send → receipt)');
-    for (const mode of Object.keys(results) as Mode[]) {
-      const { p50, p99, max } = results[mode];
-      console.log(`${mode.padEnd(14)} ${fmt(median(p50))}       ${fmt(median(p99))}       ${fmt(median(max))}        ${(median(p50) / direct).toFixed(2)}x`);
-    }
-    if (memory) {
-      const perSubscription = ((memory.after - memory.before) * 1024) / SUBSCRIBERS;
-      console.log(`router RSS ${memory.before.toFixed(1)} → ${memory.after.toFixed(1)} MiB with ${SUBSCRIBERS} idle subscriptions: ${perSubscription.toFixed(1)} KiB each (client connection + upstream connection)`);
+      results.push(result);
+      report(result);
+      await stopProcess(router);
+      router = undefined;
     }
   } finally {
     await Promise.all(clients.map((client) => client.dispose()));
-    for (const service of services.reverse()) {
-      service.process.kill('SIGTERM');
-      await new Promise((resolve) => (service.process.exitCode === null ? service.process.once('exit', resolve) : resolve(null)));
-    }
+    if (router) await stopProcess(router);
+    for (const service of services.reverse()) await stopProcess(service);
     await rm(dataDir, { recursive: true, force: true });
     await dropDatabases(serverDatabases);
   }
+  console.log(`\nchat fan-out, one room (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'}), medians over each phase's rounds:`);
+  console.log('| subscribers | path | p50 | p99 | last | p50 vs direct | router memory per subscriber | upstream sockets | users calls per message |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const result of results) for (const line of tableRows(result)) console.log(line);
+}
+
+function tableRows({ subscribers, paths, memory }: CountResult): string[] {
+  const direct = paths.direct.p50.length ? median(paths.direct.p50) : NaN;
+  const perSubscriber = memory ? `${(((memory.after - memory.before) * 1024) / subscribers).toFixed(1)} KiB` : '';
+  return MODES.map((mode, i) => {
+    const { p50, p99, max, usersCalls, upstreamSockets } = paths[mode];
+    const ms = (values: number[]) => `${median(values).toFixed(0)} ms`;
+    return `| ${i === 0 ? subscribers.toLocaleString('en') : ''} | ${mode} | ${ms(p50)} | ${ms(p99)} | ${ms(max)} | ${Number.isNaN(direct) ? '' : `${(median(p50) / direct).toFixed(2)}×`} | ${
+      mode === 'direct' ? '' : i === 0 ? perSubscriber : ''
+    } | ${upstreamSockets ?? ''} | ${median(usersCalls)} |`;
+  });
+}
+
+function report(result: CountResult) {
+  console.log(`${result.subscribers} subscribers (${roundsFor(result.subscribers) * cyclesFor(result.subscribers)} messages per path):`);
+  for (const line of tableRows(result)) console.log(line);
+  if (result.retained) {
+    const { heapBefore, heapAfter, rssBefore, rssAfter } = result.retained;
+    const perSubscriber = (before: number, after: number) => (((after - before) * 1024) / result.subscribers).toFixed(1);
+    console.log(
+      `after full GC: router JS heap used ${heapBefore.toFixed(1)} → ${heapAfter.toFixed(1)} MiB (${perSubscriber(heapBefore, heapAfter)} KiB per subscriber), ` +
+        `RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB (${perSubscriber(rssBefore, rssAfter)} KiB per subscriber)`,
+    );
+  }
+  if (result.cpuPerEvent.length)
+    console.log(`router CPU per delivered event (router+users): median ${median(result.cpuPerEvent).toFixed(1)} µs over ${result.cpuPerEvent.length} rounds (${result.cpuPerEvent.map((value) => value.toFixed(1)).join(', ')})`);
+  if (result.memory) console.log(`router RSS ${result.memory.before.toFixed(1)} → ${result.memory.after.toFixed(1)} MiB with ${result.subscribers} idle subscriptions`);
 }
 
 async function dropDatabases(names: string[]) {

@@ -20,7 +20,7 @@ import {
   type EventTransport,
   type ServiceEvents,
 } from '@dorandoran/service-kit';
-import { testDatabase } from '../test/support/infra';
+import { testDatabase } from '@dorandoran/test-support/infra';
 
 class EventTables extends Migration {
   override async up() {

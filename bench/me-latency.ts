@@ -6,8 +6,8 @@
  * when set, embedded defaults otherwise.
  */
 import { performance } from 'node:perf_hooks';
-import { startStack } from '../test/support/stack';
-import { signUp } from '../test/support/users';
+import { startStack } from '@dorandoran/test-support/stack';
+import { signUp } from '@dorandoran/test-support/users';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const ROUND = 50;

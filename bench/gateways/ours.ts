@@ -5,8 +5,8 @@
  * comes from the environment through loadRouterConfig, as in production.
  */
 import { createLogger, createRevocationStore, runUntilSignal } from '@dorandoran/service-kit';
-import { loadRouterConfig } from '../../gateway/src/config';
-import { startRouterService } from '../../gateway/src/service';
+import { loadRouterConfig } from '@dorandoran/gateway/config';
+import { startRouterService } from '@dorandoran/gateway/service';
 
 async function main() {
   const config = loadRouterConfig(process.env);

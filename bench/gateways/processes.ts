@@ -1,6 +1,6 @@
 /**
  * Starting and watching the bench's processes: the subgraph process, the supergraph composed over
- * its ports, and the three gateways, each in a process of its own started the same way.
+ * its ports, and the gateways, each in a process of its own started the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,19 +8,23 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { freePort } from '../../test/support/infra';
+import { freePort } from '@dorandoran/test-support/infra';
 import { SUBGRAPHS, type SubgraphName } from './schemas';
 import { SMALL_QUERY } from './queries';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-export type GatewayName = 'ours' | 'apollo' | 'hive';
-export const GATEWAYS: readonly GatewayName[] = ['ours', 'apollo', 'hive'];
+export type GatewayName = 'ours' | 'oursUndeduplicated' | 'apollo' | 'hive';
+/** Ours twice: as it runs by default, and with DEDUPLICATE_QUERIES=false, to show what deduplication gives and what the rest gives alone. */
+export const GATEWAYS: readonly GatewayName[] = ['ours', 'oursUndeduplicated', 'apollo', 'hive'];
+/** The gateways ours is compared with. */
+export const OTHER_GATEWAYS: readonly GatewayName[] = ['apollo', 'hive'];
 
 const packageVersion = (name: string) => (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 export const GATEWAY_LABELS: Record<GatewayName, string> = {
   ours: 'our router',
+  oursUndeduplicated: 'our router, `DEDUPLICATE_QUERIES=false`',
   apollo: `@apollo/gateway ${packageVersion('@apollo/gateway')} + @apollo/server ${packageVersion('@apollo/server')}`,
   hive: `Hive Gateway ${packageVersion('@graphql-hive/gateway')} (--jit)`,
 };
@@ -92,8 +96,9 @@ export function writeSupergraph(urls: Record<SubgraphName, string>, file: string
 export async function startGateway(gateway: GatewayName, supergraphPath: string, workDir: string, nodeFlags: string[] = []): Promise<Gateway> {
   const port = await freePort();
   let started: Started;
-  if (gateway === 'ours') {
-    started = startNode(gateway, [...nodeFlags, '--import', 'tsx', 'bench/gateways/ours.ts'], ourRouterEnv(port, supergraphPath, workDir), workDir);
+  if (gateway === 'ours' || gateway === 'oursUndeduplicated') {
+    const env = { ...ourRouterEnv(port, supergraphPath, path.join(workDir, `${gateway}-data`)), ...(gateway === 'oursUndeduplicated' ? { DEDUPLICATE_QUERIES: 'false' } : {}) };
+    started = startNode(gateway, [...nodeFlags, '--import', 'tsx', 'bench/gateways/ours.ts'], env, workDir);
   } else if (gateway === 'apollo') {
     started = startNode(gateway, [...nodeFlags, '--import', 'tsx', 'bench/gateways/apollo.ts'], { NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: supergraphPath }, workDir);
   } else {
@@ -112,12 +117,12 @@ export async function startGateway(gateway: GatewayName, supergraphPath: string,
  * that one client address sending tens of thousands of operations a minute is never refused:
  * the budgets are still counted on every request. Stores in memory (no REDIS_URL).
  */
-function ourRouterEnv(port: number, supergraphPath: string, workDir: string): Record<string, string> {
+function ourRouterEnv(port: number, supergraphPath: string, dataDir: string): Record<string, string> {
   return {
     NODE_ENV: 'production',
     ROUTER_PORT: String(port),
     SUPERGRAPH_PATH: supergraphPath,
-    DATA_DIR: path.join(workDir, 'router-data'),
+    DATA_DIR: dataDir,
     ROUTER_SECRET: randomBytes(24).toString('base64url'),
     METRICS_PORT: '0',
     RATE_LIMIT_IP: '1000000000',
