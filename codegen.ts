@@ -44,7 +44,7 @@ const config: CodegenConfig = {
     },
     ...subgraphTypes('auth', {
       User: '../entities/Account.entity#Account',
-      AuthPayload: '../resolvers/mappers#AuthPayloadParent',
+      AuthPayload: '../sessions#TokenPair',
     }),
     ...subgraphTypes('users', {
       User: '../entities/User.entity#User',
@@ -52,16 +52,16 @@ const config: CodegenConfig = {
     }),
     ...subgraphTypes('chat', {
       ChatRoom: '../entities/ChatRoom.entity#ChatRoom',
-      ChatRoomConnection: '../resolvers/mappers#ChatRoomConnectionParent',
-      Message: '../resolvers/mappers#MessageParent',
+      ChatRoomConnection: '../rooms#RoomPage',
+      Message: '../messages#MessageRecord',
       MessageConnection: '../resolvers/mappers#MessageConnectionParent',
       User: '../resolvers/mappers#UserRef',
     }),
     ...subgraphTypes('store', {
       Product: '../entities/Product.entity#Product',
-      ProductConnection: '../resolvers/mappers#ProductConnectionParent',
-      Order: '../resolvers/mappers#OrderParent',
-      OrderConnection: '../resolvers/mappers#OrderConnectionParent',
+      ProductConnection: '../catalog#ProductPage',
+      Order: '../orders#OrderRecord',
+      OrderConnection: '../orders#OrderPage',
       OrderItem: '../entities/OrderItem.entity#OrderItem',
       OrderStatusChange: '../entities/OrderStatusChange.entity#OrderStatusChange',
       Payment: '../entities/Payment.entity#Payment',

@@ -23,5 +23,7 @@ module.exports = {
   // Starting a whole stack on embedded PGlite took up to 65 s beside the fault suite's six service processes on 2 cores.
   testTimeout: 120000,
   maxWorkers: 2,
+  // Longest files first (scripts/jest-durations.json), so the two workers end together.
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };

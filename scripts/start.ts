@@ -1,22 +1,33 @@
 /**
  * `npm start`: the whole supergraph in one process — auth, users, chat, store, batch and the router on their ports,
- * sharing one revocation store and one event transport (Redis when REDIS_URL is set, in-process otherwise).
+ * sharing one revocation store and one event transport (Redis when REDIS_URL is set, in-process otherwise) — and
+ * the web app the router serves, built meanwhile when its sources changed since the last build.
  */
-import { createEventTransport, createLogger, createRevocationStore, runUntilSignal, startTracing, type RunningService } from '@dorandoran/service-kit';
-import { loadAuthConfig } from '../subgraphs/auth/src/config';
-import { startAuthService } from '../subgraphs/auth/src/service';
-import { loadUsersConfig } from '../subgraphs/users/src/config';
-import { startUsersService } from '../subgraphs/users/src/service';
-import { loadChatConfig } from '../subgraphs/chat/src/config';
-import { startChatService } from '../subgraphs/chat/src/service';
-import { loadStoreConfig } from '../subgraphs/store/src/config';
-import { startStoreService } from '../subgraphs/store/src/service';
-import { loadBatchConfig } from '../subgraphs/batch/src/config';
-import { startBatchService } from '../subgraphs/batch/src/service';
-import { loadRouterConfig } from '../gateway/src/config';
-import { startRouterService } from '../gateway/src/service';
+import type { RunningService } from '@dorandoran/service-kit';
+import { buildWebIfChanged } from './buildWeb';
+
+// Started first: loading the services' modules (in main) keeps this thread busy for seconds, which
+// the build, in processes of its own, uses meanwhile. The handler only keeps Node from calling a
+// failure unhandled before main awaits it.
+const web = buildWebIfChanged();
+web.catch(() => undefined);
 
 async function main() {
+  // Required rather than imported: static imports would load before the build starts.
+  const { createEventTransport, createLogger, createRevocationStore, loadLocalSecret, loadRouterSecret, runUntilSignal, startTracing }: typeof import('@dorandoran/service-kit') =
+    require('@dorandoran/service-kit');
+  const { loadAuthConfig }: typeof import('../subgraphs/auth/src/config') = require('../subgraphs/auth/src/config');
+  const { startAuthService }: typeof import('../subgraphs/auth/src/service') = require('../subgraphs/auth/src/service');
+  const { loadUsersConfig }: typeof import('../subgraphs/users/src/config') = require('../subgraphs/users/src/config');
+  const { startUsersService }: typeof import('../subgraphs/users/src/service') = require('../subgraphs/users/src/service');
+  const { loadChatConfig }: typeof import('../subgraphs/chat/src/config') = require('../subgraphs/chat/src/config');
+  const { startChatService }: typeof import('../subgraphs/chat/src/service') = require('../subgraphs/chat/src/service');
+  const { loadStoreConfig }: typeof import('../subgraphs/store/src/config') = require('../subgraphs/store/src/config');
+  const { startStoreService }: typeof import('../subgraphs/store/src/service') = require('../subgraphs/store/src/service');
+  const { loadBatchConfig }: typeof import('../subgraphs/batch/src/config') = require('../subgraphs/batch/src/config');
+  const { startBatchService }: typeof import('../subgraphs/batch/src/service') = require('../subgraphs/batch/src/service');
+  const { loadRouterConfig }: typeof import('../gateway/src/config') = require('../gateway/src/config');
+  const { startRouterService }: typeof import('../gateway/src/service') = require('../gateway/src/service');
   const configs = {
     auth: loadAuthConfig(process.env),
     users: loadUsersConfig(process.env),
@@ -40,11 +51,27 @@ async function main() {
   };
   try {
     const deps = { revocations: revocations.store, events };
-    started.push(await startAuthService(configs.auth, { ...deps, logger: logger.child({ service: 'auth' }) }));
-    started.push(await startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }));
-    started.push(await startChatService(configs.chat, { ...deps, logger: logger.child({ service: 'chat' }) }));
-    started.push(await startStoreService(configs.store, { ...deps, logger: logger.child({ service: 'store' }) }));
-    started.push(await startBatchService(configs.batch, { ...deps, logger: logger.child({ service: 'batch' }) }));
+    const { dataDir } = configs.router;
+    // Secrets more than one service reads, made on a first start: two services making one at once
+    // could read the file the other has created but not written yet.
+    await loadRouterSecret(configs.router.routerSecret, dataDir);
+    await loadLocalSecret('service-account-password', configs.batch.serviceAccountPassword, dataDir);
+    // The subgraphs start side by side: none calls another while starting (their clients connect on
+    // first use), and what one waits for (its database's files, its port) the others can use.
+    const subgraphs = await Promise.allSettled([
+      startAuthService(configs.auth, { ...deps, logger: logger.child({ service: 'auth' }) }),
+      startUsersService(configs.users, { ...deps, logger: logger.child({ service: 'users' }) }),
+      startChatService(configs.chat, { ...deps, logger: logger.child({ service: 'chat' }) }),
+      startStoreService(configs.store, { ...deps, logger: logger.child({ service: 'store' }) }),
+      startBatchService(configs.batch, { ...deps, logger: logger.child({ service: 'batch' }) }),
+    ]);
+    for (const subgraph of subgraphs) if (subgraph.status === 'fulfilled') started.push(subgraph.value);
+    const failed = subgraphs.find((subgraph) => subgraph.status === 'rejected');
+    if (failed) throw failed.reason;
+    const built = await web;
+    if (built.built) console.log(`Built the web app (its sources changed since the last build) in ${built.seconds.toFixed(1)} s.`);
+    // The router last: it takes requests as soon as it listens, and then its subgraphs and the
+    // whole web app are there.
     started.push(await startRouterService(configs.router, { ...deps, logger: logger.child({ service: 'router' }) }));
   } catch (error) {
     await stopAll();
@@ -52,12 +79,14 @@ async function main() {
   }
   const router = started[started.length - 1];
   const mode = configs.router.databaseUrl ? 'PostgreSQL server' : `embedded PGlite in ${configs.router.dataDir}/`;
-  console.log(`\nDoranDoran is up (${mode}, ${configs.router.redisUrl ? 'Redis' : 'in-process stores'}).`);
+  console.log(`\nDoranDoran is up in ${(performance.now() / 1000).toFixed(1)} s (${mode}, ${configs.router.redisUrl ? 'Redis' : 'in-process stores'}).`);
   console.log(`Web app: ${new URL('/', router.url).href}\nGraphQL: ${router.url}\nStop with Ctrl-C.\n`);
   runUntilSignal(logger, stopAll);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(`Could not start: ${error instanceof Error ? error.message : error}`);
+  // A build under way finishes first: left running, it would race the next start's build in web/dist.
+  await web.catch(() => undefined);
   process.exit(1);
 });

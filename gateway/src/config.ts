@@ -91,6 +91,18 @@ export interface RouterConfig extends CommonConfig {
    * the router's own port serves it (development's default).
    */
   metricsPort?: number;
+  /**
+   * Identical queries under way at once share one execution, and identical subgraph query fetches
+   * one call (deduplication.ts): same text, variables and caller; never mutations.
+   */
+  deduplicate: boolean;
+  /**
+   * Entity fields a subgraph marks @viewerIndependent are cached this long (entityCache/); 0 turns
+   * the cache off. Owners' events drop an entity sooner.
+   */
+  entityCacheTtlSeconds: number;
+  /** Entries the in-process entity cache holds at most (without REDIS_URL; Redis is bounded by the TTL). */
+  entityCacheMaxEntries: number;
 }
 
 export function loadRouterConfig(env: Environment): RouterConfig {
@@ -146,6 +158,9 @@ export function loadRouterConfig(env: Environment): RouterConfig {
     apqTtlSeconds: read.seconds('APQ_TTL', '1d'),
     ...readPersistedQueries(read),
     webDistPath: path.resolve(read.string('WEB_DIST_PATH', path.join(__dirname, '..', '..', 'web', 'dist'))),
+    deduplicate: read.bool('DEDUPLICATE_QUERIES', true),
+    entityCacheTtlSeconds: read.int('ENTITY_CACHE_TTL_SECONDS', 60, { min: 0, max: 86_400 }),
+    entityCacheMaxEntries: read.int('ENTITY_CACHE_MAX_ENTRIES', 10_000, { min: 1, max: 10_000_000 }),
     metricsPort: read.optional('METRICS_PORT') !== undefined || common.mode === 'production' ? read.int('METRICS_PORT', 9090, { min: 0, max: 65535 }) : undefined,
   });
 }

@@ -10,6 +10,10 @@ export interface RouterMetrics extends ServiceMetrics {
   circuitState: Gauge<'subgraph'>;
   rateLimited: Counter<'limit'>;
   limitRejected: Counter<'limit'>;
+  /** Requests that waited for an identical one under way instead of running (deduplication.ts). */
+  deduplicated: Counter<'level'>;
+  /** Entities looked up in the entity cache (entityCache/): the hit ratio is hit / (hit + miss). */
+  entityCache: Counter<'subgraph' | 'result'>;
   /** Reads the live WebSocket counts when Prometheus scrapes. */
   observeSockets(stats: () => { connections: number; subscriptions: number }): void;
 }
@@ -66,6 +70,18 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'operation_limit_rejected_total',
       help: 'Operations refused by an operation limit: depth, aliases, root_fields, tokens, directives, cost, body_size, safelist',
       labelNames: ['limit'] as const,
+      registers,
+    }),
+    deduplicated: new Counter({
+      name: 'deduplicated_requests_total',
+      help: 'Requests that shared an identical one under way, by level: operation (a client query), subgraph (a subgraph fetch)',
+      labelNames: ['level'] as const,
+      registers,
+    }),
+    entityCache: new Counter({
+      name: 'entity_cache_lookups_total',
+      help: 'Entities the entity cache was asked for, by subgraph and result: hit, miss, unavailable (the store failed; fetched from the subgraph)',
+      labelNames: ['subgraph', 'result'] as const,
       registers,
     }),
     observeSockets(stats) {

@@ -3,40 +3,39 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
   closeServer,
-  createErrorFormatter,
   createGraphQLHttpServer,
-  HttpError,
   healthRoute,
   listen,
+  observeReadiness,
   readinessRoute,
+  type EventTransport,
   type HttpRoute,
   type Logger,
   type ReadinessCheck,
   type TokenVerifier,
 } from '@dorandoran/service-kit';
-import type { GraphQLFormattedError } from 'graphql';
 import Redis from 'ioredis';
+import { enforceAuthDirectives } from './authorization/enforce';
 import type { RouterConfig } from './config';
 import { createRouterContext, type RouterContext } from './context';
+import { deduplicateQueries } from './deduplication';
+import { startEntityCache } from './entityCache/start';
+import { routerErrorFormatter } from './errorFormatting';
 import { createRouterMetrics } from './metrics';
-import { enforceAuthDirectives } from './plugins/enforceAuthDirectives';
 import { createHttpStatusPlugin } from './plugins/httpStatus';
-import { AuthenticatedDataSource } from './plugins/subgraphAuth';
 import { SANDBOX_CONTENT_SECURITY_POLICY, sandboxLandingPage } from './plugins/sandboxLandingPage';
 import { SESSION_PATH, sessionCookiePlugin } from './plugins/sessionCookie';
-import { withoutSuggestions } from './plugins/subscriptionLimits';
-import { createSubscriptionServer, type SubscriptionServer } from './plugins/subscriptions';
+import { forwardProductImages } from './productImages';
 import { createCorsHandler } from './protection/browserSafety';
 import { clientAddress } from './protection/clientAddress';
 import { createOperationGuard } from './protection/operationGuard';
-import { OPERATION_LIMIT_CODES, tokenLimitError } from './protection/operationLimits';
-import { loadManifest, notInSafelist, persistedQueryCache } from './protection/persistedQueries';
-import { createRateLimiter, RateLimitedError } from './protection/rateLimits';
-import { serviceAccountOf } from './protection/serviceCaller';
-import { createSubgraphFetcher, type SubgraphFetcher } from './resilience/subgraphFetcher';
+import { loadManifest, persistedQueryCache } from './protection/persistedQueries';
+import { createRateLimiter } from './protection/rateLimits';
+import { spendRequestBudget } from './protection/serviceCaller';
+import { subgraphConnections } from './resilience/subgraphConnections';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server';
 import { fileSupergraph } from './supergraph';
 import { serveWebApp } from './webApp';
-import { forwardProductImages } from './productImages';
 import { forwardPaymentWebhooks } from './webhookForward';
 
 export interface RouterDeps {
@@ -46,6 +45,8 @@ export interface RouterDeps {
   logger: Logger;
   /** Namespaces the router's keys in Redis (rate-limit budgets, persisted queries). */
   redisKeyPrefix?: string;
+  /** The domain events, by which owners invalidate the entity cache; without them there is no entity cache. */
+  events?: EventTransport;
 }
 
 export interface Router {
@@ -57,14 +58,11 @@ export interface Router {
 
 const REDIS_COMMAND_TIMEOUT_MS = 500;
 
-/** Codes the router adds to those every service lets through to clients. */
-const ROUTER_CLIENT_CODES = [...OPERATION_LIMIT_CODES, 'PERSISTED_QUERY_NOT_IN_LIST', 'PAYLOAD_TOO_LARGE'];
-
 /**
  * The router: @apollo/gateway over the committed supergraph, behind CORS, rate limits, operation
  * limits, token verification and auth directives, with a breaker per subgraph.
  */
-export async function createRouter({ config, verifier, routerSecret, logger, redisKeyPrefix = 'dorandoran:router' }: RouterDeps): Promise<Router> {
+export async function createRouter({ config, verifier, routerSecret, logger, redisKeyPrefix = 'dorandoran:router', events }: RouterDeps): Promise<Router> {
   const metrics = createRouterMetrics();
   // No offline queue and a command timeout: while Redis is away or stalled, its callers fall back
   // at once (memory budgets, cache misses) instead of holding every request.
@@ -78,52 +76,27 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
   const guard = createOperationGuard({ limits: config.limits, rateLimiter, safelist, metrics });
 
   const supergraph = fileSupergraph(config.supergraphPath, config.supergraphPollMs, logger);
-  const subgraphUrl = (name: string, url: string) => config.subgraphUrls[name] ?? url;
-  const timeoutOf = (name: string) => config.subgraphTimeoutMs[name] ?? config.subgraphTimeoutMs.default;
-  // One fetcher per subgraph for the router's life: its pool and breaker outlive supergraph reloads.
-  const fetchers = new Map<string, SubgraphFetcher>();
-  const fetcherFor = (name: string) => {
-    let fetcher = fetchers.get(name);
-    if (!fetcher) {
-      fetcher = createSubgraphFetcher({ name, timeoutMs: timeoutOf(name), connections: config.subgraphConnections, breaker: config.breaker, metrics, logger });
-      fetchers.set(name, fetcher);
-    }
-    return fetcher;
-  };
-  const dataSource = (name: string, url: string) =>
-    new AuthenticatedDataSource({ name, url: subgraphUrl(name, url), routerSecret, fetcher: fetcherFor(name).fetch, timeoutMs: timeoutOf(name) });
+  const subgraphs = subgraphConnections(config, routerSecret, metrics, logger);
+  const entityCache = await startEntityCache({ config, redis, redisKeyPrefix, events, metrics, logger });
+  const { dataSource, urlOf: subgraphUrl, timeoutOf } = subgraphs;
+  // Queries only: a subscription event's fetches are already shared by all its subscribers, and
+  // fresh for each event, so a profile changed just before a message shows on that message.
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,
-    buildService: ({ name, url }) => dataSource(name, url!),
+    buildService: ({ name, url }) => (entityCache ? entityCache.cache.wrap(name, dataSource(name, url!)) : dataSource(name, url!)),
   });
   let schemaLoaded = false;
-  gateway.onSchemaLoadOrUpdate(() => {
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    entityCache?.cache.useSupergraph(coreSupergraphSdl);
     schemaLoaded = true;
   });
 
-  const notInSafelistFormatted = { message: notInSafelist().message, extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } };
-  const formatCoded = createErrorFormatter((error) => logger.error({ err: error }, 'internal error'), ROUTER_CLIENT_CODES);
-  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
-      const overLimit = tokenLimitError(formatted.message, config.limits.maxTokens);
-      if (overLimit) {
-        metrics.limitRejected.inc({ limit: 'tokens' });
-        return { message: overLimit.message, extensions: { code: overLimit.extensions.code, limit: overLimit.extensions.limit } };
-      }
-    }
-    // In safelist mode an unknown id is not a cache miss to be fixed by sending the text: it is refused.
-    if (safelist && formatted.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') {
-      metrics.limitRejected.inc({ limit: 'safelist' });
-      return notInSafelistFormatted;
-    }
-    const result = formatCoded(formatted, error);
-    // Suggestions would spell out the schema that introspection being off keeps private.
-    return config.mode === 'production' ? withoutSuggestions(result) : result;
-  };
-
+  const filtered = enforceAuthDirectives(gateway, supergraph.policy);
+  const deduplication = config.deduplicate ? deduplicateQueries(filtered, () => metrics.deduplicated.inc({ level: 'operation' })) : undefined;
   const apollo = new ApolloServer<RouterContext>({
-    gateway: enforceAuthDirectives(gateway, supergraph.policy),
+    gateway: deduplication?.gateway ?? filtered,
+    ...(deduplication ? { stringifyResult: deduplication.stringifyResult } : {}),
     introspection: config.mode === 'development',
     csrfPrevention: true,
     persistedQueries: { cache: persistedQueryCache(redis, `${redisKeyPrefix}:apq`, manifest, config.safelist), ttl: config.apqTtlSeconds },
@@ -132,7 +105,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     // runUntilSignal closes everything in order; Apollo's own handler would re-raise the signal first.
     stopOnTerminationSignals: false,
     plugins: [createHttpStatusPlugin(), metrics.graphqlPlugin(), guard.plugin(), sessionCookiePlugin(), sandboxLandingPage(config.mode)],
-    formatError,
+    formatError: routerErrorFormatter(config, !!safelist, metrics, logger),
   });
 
   const cors = createCorsHandler(config.corsOrigins);
@@ -142,6 +115,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
     },
     ...(redis ? { redis: () => redis.ping() } : {}),
   };
+  observeReadiness(metrics.registry, () => readiness);
   let subscriptions: SubscriptionServer | undefined;
   const httpServer = createGraphQLHttpServer<RouterContext>({
     service: 'router',
@@ -156,15 +130,7 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       // A browser's GET is the Sandbox page (plugins/sandboxLandingPage.ts), under its own policy.
       if (req.method === 'GET') res.setHeader('content-security-policy', SANDBOX_CONTENT_SECURITY_POLICY);
       // The batch service spends a budget of its own, never its address's (protection/serviceCaller.ts).
-      const service = await serviceAccountOf(req.headers.authorization, verifier);
-      try {
-        if (service) await rateLimiter.consume('service', `account:${service}`);
-        else await rateLimiter.consume('ip', clientAddress(req, config.trustProxyHops));
-      } catch (error) {
-        if (!(error instanceof RateLimitedError)) throw error;
-        metrics.rateLimited.inc({ limit: error.budget });
-        throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.retryAfterSeconds) }, { retryAfter: error.retryAfterSeconds, budget: error.budget });
-      }
+      await spendRequestBudget(req, { verifier, rateLimiter, trustProxyHops: config.trustProxyHops, metrics });
       return false;
     },
     fallback: serveWebApp({ distDir: config.webDistPath, graphiql: config.mode === 'development' }),
@@ -208,7 +174,8 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
       if (metricsServer) await closeServer(metricsServer);
       await closeServer(httpServer);
       await apollo.stop();
-      for (const fetcher of fetchers.values()) await fetcher.close();
+      await entityCache?.close();
+      await subgraphs.close();
       await redis?.quit().catch(() => redis.disconnect());
     },
   };

@@ -2,6 +2,7 @@ import {
   createLogger,
   createRemoteTokenVerifier,
   loadRouterSecret,
+  type EventTransport,
   type Logger,
   type RevocationStore,
   type RunningService,
@@ -14,6 +15,8 @@ export interface RouterServiceDeps {
   logger?: Logger;
   /** Namespaces the router's Redis keys; router instances that share budgets share it. */
   redisKeyPrefix?: string;
+  /** The domain events (the entity cache is invalidated by them). */
+  events?: EventTransport;
 }
 
 export async function startRouterService(config: RouterConfig, deps: RouterServiceDeps): Promise<RunningService> {
@@ -24,6 +27,7 @@ export async function startRouterService(config: RouterConfig, deps: RouterServi
     routerSecret: await loadRouterSecret(config.routerSecret, config.dataDir),
     verifier: createRemoteTokenVerifier(config, deps.revocations),
     redisKeyPrefix: deps.redisKeyPrefix,
+    events: deps.events,
   });
   const port = await router.listen(config.port);
   logger.info({ port }, 'router listening');

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { SupergraphManager } from '@apollo/gateway';
 import type { Logger } from '@dorandoran/service-kit';
-import { extractAuthPolicy, type AuthPolicy } from './plugins/authDirectives';
+import { extractAuthPolicy, type AuthPolicy } from './authorization/policy';
 
 export interface SupergraphSource {
   /** Hands @apollo/gateway the supergraph without the auth directives it refuses, and its updates. */

@@ -1,4 +1,4 @@
-import { freePort } from '../../test/support/infra';
+import { freePort } from '@dorandoran/test-support/infra';
 import { startTestRouter, type TestSubgraph } from './helpers/router';
 
 /**
@@ -150,11 +150,20 @@ describe('text no database can store', () => {
     expect(answer.data).toEqual({ echo: 'héllo 😀 안녕' });
   });
 
-  test('variables nested ten thousand deep are refused by coercion, not by a stack overflow', async () => {
+  test('variables nested ten thousand deep are refused as the body is read, before anything recurses through them', async () => {
     const deep = `${'['.repeat(10000)}"x"${']'.repeat(10000)}`;
     const answer = await post(router.url, `{"query":"query($n: NoteInput) { echo(note: $n) }","variables":{"n":{"tags":${deep}}}}`);
     expect(answer.status).toBe(400);
+    expect(answer.errors![0].extensions).toEqual({ code: 'BAD_REQUEST', limit: 128 });
+    expect(answer.errors![0].message).toMatch(/more than 128 levels deep/);
+  });
+
+  test('variables nested a hundred deep, under the bound, are refused by coercion with the variable named', async () => {
+    const deep = `${'['.repeat(100)}"x"${']'.repeat(100)}`;
+    const answer = await post(router.url, `{"query":"query($n: NoteInput) { echo(note: $n) }","variables":{"n":{"tags":${deep}}}}`);
+    expect(answer.status).toBe(400);
     expect(answer.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(answer.errors![0].message).toMatch(/\$n/);
   });
 });
 

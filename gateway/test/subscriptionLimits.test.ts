@@ -3,10 +3,10 @@ import { createClient, type Client } from 'graphql-ws';
 import { GraphQLError } from 'graphql';
 import WebSocket from 'ws';
 import { createMemoryPubSub, createRevocationStore, type Logger, type TokenVerifier } from '@dorandoran/service-kit';
-import { startTestIssuer, type TestIssuer } from '../../test/support/issuer';
-import { canRunRedisServer, startRedisServer } from '../../test/support/redisServer';
-import { eventually, within } from '../../test/support/ws';
-import { createTokenChecks } from '../src/plugins/tokenChecks';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
+import { canRunRedisServer, startRedisServer } from '@dorandoran/test-support/redisServer';
+import { eventually, within } from '@dorandoran/test-support/ws';
+import { createTokenChecks } from '../src/subscriptions/tokenChecks';
 import { startTestRouter } from './helpers/router';
 
 const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])

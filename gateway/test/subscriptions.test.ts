@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createMemoryPubSub } from '@dorandoran/service-kit';
-import { startTestIssuer, type TestIssuer } from '../../test/support/issuer';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
 import { startTestRouter } from './helpers/router';
 
 const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])
@@ -106,12 +106,13 @@ describe('federated subscriptions through the router', () => {
       void events.next().catch(() => undefined);
       iterators.push(events);
     }
-    await waitUntil(async () => (await upstreamCount()) === 100);
-    expect(await upstreamCount()).toBe(100);
+    await waitUntil(async () => (await router.stats()).subscriptions === 100);
+    // One token, one operation: the 100 share one upstream subscription on one socket.
+    expect(await router.stats()).toMatchObject({ connections: 100, subscriptions: 100, upstreamConnections: 1, upstreamSubscriptions: 1 });
     await waitUntil(async () => pubsub.topicCount === 1);
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
     await waitUntil(async () => (await upstreamCount()) === 0 && pubsub.topicCount === 0);
-    expect(await router.stats()).toEqual({ connections: 0, subscriptions: 0, upstreamConnections: 0, upstreamSubscriptions: 0 });
+    expect(await router.stats()).toMatchObject({ connections: 0, subscriptions: 0, upstreamConnections: 0, upstreamSubscriptions: 0 });
     // The subgraph side agrees: nobody listens to the topic any more.
     expect(pubsub.topicCount).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestIssuer, type TestIssuer } from '../../test/support/issuer';
+import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
 import { startTestRouter } from './helpers/router';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@authenticated"])

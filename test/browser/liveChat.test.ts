@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Page, Request } from 'playwright-core';
-import { bearer, post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, signUp } from '../support/users';
-import { eventually, health } from '../support/ws';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { LOG_IN, signUp } from '@dorandoran/test-support/users';
+import { eventually, health } from '@dorandoran/test-support/ws';
 import { appUrlOf, cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
 /**
@@ -55,6 +55,9 @@ describe('the web app in Chromium', () => {
     const [pageA, pageB] = [await web.newPage(), await web.newPage()];
     const a = newPerson('Ann');
     const b = newPerson('Ben');
+    // B signs up in a window of their own while A looks at the forms.
+    const bSignedUp = signUpInBrowser(pageB, web.app, b);
+    bSignedUp.catch(() => {}); // awaited below; a failure of A's first steps must not leave it unhandled
 
     // Signed out, `/` is the log-in form, which links to the sign-up form.
     await pageA.goto(web.app);
@@ -69,7 +72,7 @@ describe('the web app in Chromium', () => {
     await screenshot(pageA, 'sign-up');
 
     await signUpInBrowser(pageA, web.app, a);
-    await signUpInBrowser(pageB, web.app, b);
+    await bSignedUp;
 
     // B's chat page is open before the room exists; A starts a direct room with B's nickname and
     // it is in A's list, named after B, and arrives in B's list live, named after A, nothing unread.
@@ -391,14 +394,17 @@ describe('the web app with 3-second access tokens', () => {
   beforeAll(async () => {
     shortStack = await startStack({ ACCESS_TOKEN_TTL: '3s' });
     shortApp = appUrlOf(shortStack.routerUrl);
-  }, 60_000);
+  }, 180_000); // as the file's own stack (test/browser/support/browser.ts)
   afterAll(() => shortStack?.close());
 
   test('an expired token is refreshed once for the requests that found it expired, which then succeed', async () => {
     const context = await web.newContext();
     const refreshes: Request[] = [];
+    const refreshedAt: number[] = [];
     context.on('request', (request) => {
-      if (isOperation(request, 'RefreshSession')) refreshes.push(request);
+      if (!isOperation(request, 'RefreshSession')) return;
+      refreshes.push(request);
+      refreshedAt.push(Date.now());
     });
 
     // A signs up in the browser; B (through the graph, freshly logged in each time: B's tokens last 3 s too)
@@ -423,6 +429,7 @@ describe('the web app with 3-second access tokens', () => {
     await first.close();
     await delay(4500);
     refreshes.length = 0;
+    refreshedAt.length = 0;
 
     // The room page asks for the rooms and the messages at once and subscribes: all on the expired token.
     const page = await context.newPage();
@@ -430,7 +437,13 @@ describe('the web app with 3-second access tokens', () => {
     await shows(message(page, b.nickname, 'before expiry'));
     await shows(roomLink(page, b.nickname));
     await delay(300); // a second, late refresh would be on its way by now
-    expect({ refreshes: refreshes.length, alerts: await page.getByRole('alert').allInnerTexts() }).toEqual({ refreshes: 1, alerts: [] });
+    expect(await page.getByRole('alert').allInnerTexts()).toEqual([]);
+    // One refresh for all the requests that found the token expired. On a loaded machine the page can
+    // take longer than the new token's 3 s to show, and its expiry then brings a refresh of its own:
+    // never one on the heels of another.
+    expect(refreshes.length).toBeGreaterThanOrEqual(1);
+    const gaps = refreshedAt.slice(1).map((at, index) => at - refreshedAt[index]);
+    expect(gaps.filter((gap) => gap < 1000)).toEqual([]);
     const refreshed = await refreshes[0].response();
     expect(refreshed?.status()).toBe(200);
     expect(await page.getByRole('button', { name: 'Log out', exact: true }).count()).toBe(1);
@@ -445,15 +458,15 @@ describe('the web app with 3-second access tokens', () => {
   });
 });
 
+// Last: it stops the chat subgraph of the file's stack (the tests before it have closed their pages).
 describe('the web app with the chat service down', () => {
   let downStack: Stack;
   let downApp: string;
 
-  beforeAll(async () => {
-    downStack = await startStack();
-    downApp = appUrlOf(downStack.routerUrl);
-  }, 60_000);
-  afterAll(() => downStack?.close());
+  beforeAll(() => {
+    downStack = web.stack;
+    downApp = web.app;
+  });
 
   test("the chat page says in the router's words that chat is unavailable; the session and the store keep working", async () => {
     const page = await web.newPage();

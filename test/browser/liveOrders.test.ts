@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { post } from '../support/graphql';
-import { signUp } from '../support/users';
-import { eventually, health } from '../support/ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { signUp } from '@dorandoran/test-support/users';
+import { eventually, health } from '@dorandoran/test-support/ws';
 import { cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
 import { adminInBrowser as adminSignedUp, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin as newGraphAdmin, nav, orderStatus, productCard, won } from './support/shop';
 

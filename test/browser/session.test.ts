@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { bearer, post } from '../support/graphql';
-import { LOG_IN } from '../support/users';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { LOG_IN } from '@dorandoran/test-support/users';
 import { newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
 
 /**

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { post } from '../support/graphql';
-import { eventually, health } from '../support/ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { eventually, health } from '@dorandoran/test-support/ws';
 import { isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 import { adminInBrowser, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin, logInInBrowser, nav, orderStatus, pngImage, productCard } from './support/shop';
 

@@ -1,7 +1,7 @@
-import { post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, REFRESH, signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually } from '../support/ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { LOG_IN, REFRESH, signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually } from '@dorandoran/test-support/ws';
 
 let stack: Stack;
 let admin: SignedIn;

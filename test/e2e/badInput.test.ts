@@ -1,6 +1,6 @@
-import { post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { SIGN_UP, signUp, uniqueEmail } from '../support/users';
+import { post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { SIGN_UP, signUp, uniqueEmail } from '@dorandoran/test-support/users';
 
 let stack: Stack;
 beforeAll(async () => {

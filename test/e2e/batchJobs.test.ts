@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROUTER_SECRET_HEADER, SERVICE_ACCOUNT_EMAIL, SERVICE_SIGN_IN_HEADER } from '@dorandoran/service-kit';
-import { bearer, post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually } from '../support/ws';
+import { bearer, post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually } from '@dorandoran/test-support/ws';
 
 /** The batch subgraph's jobs, run through the router as an administrator would. */
 let stack: Stack;

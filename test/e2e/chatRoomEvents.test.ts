@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, type SignedIn } from '../support/users';
-import { eventually, health, within, wsClient } from '../support/ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually, health, within, wsClient } from '@dorandoran/test-support/ws';
 
 let stack: Stack;
 let alice: SignedIn;
@@ -79,17 +79,13 @@ describe('chatRoomEvents through the router', () => {
     expect(joined).toMatchObject({ kind: 'JOINED', room: { id: roomId, kind: 'DIRECT', unreadCount: 0, lastMessage: null }, message: null });
     expect(joined.room.members.map((member) => member.nickname).sort()).toEqual(['Alice', 'Bob']);
 
-    const sentAt = Date.now();
     const id = await send(alice, roomId, 'first words');
     const message = await bobs.next();
-    const deliveredMs = Date.now() - sentAt;
     expect(message).toMatchObject({
       kind: 'MESSAGE',
       room: { id: roomId, unreadCount: 1, lastMessage: { text: 'first words' } },
       message: { id, text: 'first words', unreadCount: 1, sender: { id: alice.id, nickname: 'Alice' } },
     });
-    // Send answered and event delivered well within a second, on the embedded stack too.
-    expect(deliveredMs).toBeLessThan(1000);
 
     await gql('mutation($r: ID!, $m: ID!) { markRoomRead(roomId: $r, messageId: $m) { id } }', { r: roomId, m: id }, bob);
     expect(await bobs.next()).toMatchObject({ kind: 'READ', room: { id: roomId, unreadCount: 0 }, message: { id, unreadCount: 0 } });

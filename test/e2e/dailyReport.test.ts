@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually } from '../support/ws';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { LOG_IN, signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually } from '@dorandoran/test-support/ws';
 
 /** A scripted day on a fresh stack: dailyReport must count exactly what happened, from the events batch consumed. */
 let stack: Stack;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { REFRESH, signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually } from '../support/ws';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { REFRESH, signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually } from '@dorandoran/test-support/ws';
 
 /** The flows that run on domain events between services, end to end through the router. */
 let stack: Stack;

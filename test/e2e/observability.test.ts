@@ -5,11 +5,11 @@ import { gunzipSync } from 'node:zlib';
 import { startTracing, type Tracing } from '@dorandoran/service-kit';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { post } from '../support/graphql';
-import { canRunRedisServer, startRedisServer } from '../support/redisServer';
-import { startStack, type Stack } from '../support/stack';
-import { SIGN_UP, signUp, type SignedIn } from '../support/users';
-import { eventually, within } from '../support/ws';
+import { post } from '@dorandoran/test-support/graphql';
+import { canRunRedisServer, startRedisServer } from '@dorandoran/test-support/redisServer';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { SIGN_UP, signUp, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually, within } from '@dorandoran/test-support/ws';
 
 /**
  * Metrics, health and readiness, request ids and traces across the real supergraph

@@ -1,6 +1,6 @@
-import { post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, signUpAdmin, type SignedIn } from '../support/users';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
 
 /** Root fields are nullable: a refused field or one whose subgraph is down is null, the rest is answered. */
 let stack: Stack;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { bearer, post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { LOG_IN, SIGN_UP, signUp, signUpAdmin, uniqueEmail, type SignedIn } from '../support/users';
-import { eventually } from '../support/ws';
+import { bearer, post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { LOG_IN, SIGN_UP, signUp, signUpAdmin, uniqueEmail, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually } from '@dorandoran/test-support/ws';
 
 /**
  * The router's GraphQL-level budgets over the real supergraph: auth operations per client IP,

@@ -1,6 +1,6 @@
-import { bearer, post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, SIGN_UP, uniqueEmail } from '../support/users';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, SIGN_UP, uniqueEmail } from '@dorandoran/test-support/users';
 
 let stack: Stack;
 beforeAll(async () => {

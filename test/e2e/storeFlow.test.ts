@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { SANDBOX_CARDS, signWebhook } from '../../subgraphs/store/src/payments';
-import { post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually, health, within, wsClient } from '../support/ws';
+import { SANDBOX_CARDS, signWebhook } from '@dorandoran/store/payments';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually, health, within, wsClient } from '@dorandoran/test-support/ws';
 
 let stack: Stack;
 let buyer: SignedIn;

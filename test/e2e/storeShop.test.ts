@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ExecutionResult } from 'graphql-ws';
-import { post, type GraphQLResponse } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { signUp, signUpAdmin, type SignedIn } from '../support/users';
-import { eventually, health, within, wsClient } from '../support/ws';
+import { post, type GraphQLResponse } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { signUp, signUpAdmin, type SignedIn } from '@dorandoran/test-support/users';
+import { eventually, health, within, wsClient } from '@dorandoran/test-support/ws';
 
 /** The shop's additions through the router: product pictures, delivery addresses, live stock for anyone. */
 

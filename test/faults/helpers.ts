@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { ProcessStack } from '../support/processes';
+import type { ProcessStack } from '@dorandoran/test-support/processes';
 
 /** What a client saw for one request: an HTTP status, or that it gave up (timeout) or could not connect. */
 export interface Outcome {

@@ -1,6 +1,6 @@
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign as signBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { freePort } from '../support/infra';
+import { freePort } from '@dorandoran/test-support/infra';
 
 /**
  * Tokens an attacker forges, and one key the router trusts beside auth's: the JWKS the stack is

@@ -1,7 +1,7 @@
 import { randomBytes, type JsonWebKey } from 'node:crypto';
-import { bearer, post } from '../support/graphql';
-import { startStack, type Stack } from '../support/stack';
-import { SIGN_UP, uniqueEmail, type SignedIn } from '../support/users';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { SIGN_UP, uniqueEmail, type SignedIn } from '@dorandoran/test-support/users';
 import { budgetCases, headerCases, privacyCases, tokenCases } from './cases/identity';
 import { claimsFor, es256, hs256, newSigningKey, pemOf, serveTrustedJwks, unsigned, type TrustedJwks } from './forgedTokens';
 import { cpuLedger, runHttpCases, type Fixtures } from './harness';

@@ -9,6 +9,7 @@ import {
   createSubgraphServer,
   createTokenVerifier,
   remoteKeys,
+  type RequestIdentity,
   type SubgraphServer,
 } from '@dorandoran/service-kit';
 import { loadRouterConfig } from '../../src/config';
@@ -23,6 +24,8 @@ export interface TestSubgraph {
   resolvers: unknown;
   /** Serve subscriptions over graphql-ws. */
   subscriptions?: boolean;
+  /** The resolvers' context from who the subgraph found calling; none by default. */
+  context?: (identity: RequestIdentity) => object;
 }
 
 /** Composes subgraphs served at the given URLs into a supergraph SDL. */
@@ -46,7 +49,7 @@ export async function startTestRouter(subgraphs: TestSubgraph[], options: { jwks
       name: subgraph.name,
       typeDefs: parse(subgraph.typeDefs),
       resolvers: subgraph.resolvers,
-      context: () => ({}),
+      context: subgraph.context ?? (() => ({})),
       verifier,
       routerSecret: SECRET,
       logger,

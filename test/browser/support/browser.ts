@@ -1,91 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request, type WebSocketRoute } from 'playwright-core';
-import { startStack, type Stack } from '../../support/stack';
+import { buildWebIfChanged } from '../../../scripts/buildWeb';
+import { startStack, type Stack } from '@dorandoran/test-support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WEB = path.join(ROOT, 'web');
-const INDEX_HTML = path.join(WEB, 'dist', 'index.html');
 const RESULTS = path.join(WEB, 'test-results');
 
-/** The newest modification time (ms) of the app's sources: everything under web/src and web/public, the pages, package.json and the Vite configs. */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (entry: string) => {
-    const info = statSync(entry, { throwIfNoEntry: false });
-    if (!info) return;
-    if (info.isDirectory()) for (const name of readdirSync(entry)) visit(path.join(entry, name));
-    else newest = Math.max(newest, info.mtimeMs);
-  };
-  for (const entry of ['src', 'public', 'index.html', 'graphiql.html', 'package.json', 'vite.config.mts', 'vite.graphiql.config.mts']) visit(path.join(WEB, entry));
-  return newest;
-}
-
-const builtAt = () => statSync(INDEX_HTML, { throwIfNoEntry: false })?.mtimeMs;
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 /**
- * One build at a time on this machine: jest workers share web/dist, and vite empties it first, so
- * a second build would pull the files from under a test that is loading them.
+ * Builds the web app (`npm run build:web` → web/dist, which the router serves at `/`) unless web/dist
+ * holds a build of the current sources (scripts/buildWeb.ts: a hash of them is kept with the build).
+ * With CI set, a build made since this process (the jest worker) started counts whatever the sources,
+ * so a second worker or test file never rebuilds the files a running test is loading; one made before
+ * this run counts only for the same sources.
  */
-function withBuildLock<T>(run: () => T): T {
-  const lock = path.join(os.tmpdir(), `dorandoran-web-build-${createHash('sha1').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 5 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A lock older than any build is one a killed run left behind.
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`another process has been building the web app for 5 minutes (lock ${lock})`);
-      else sleepSync(200);
-    }
-  }
-  try {
-    return run();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/**
- * Builds the web app (`npm run build:web` → web/dist, which the router serves at `/`) when
- * web/dist/index.html is missing or older than a source file. With CI set it builds anyway, once
- * per jest run: a build made since this process (the jest worker) started counts, so a second
- * worker or test file does not rebuild the files a running test is loading.
- */
-export function buildWebApp(): void {
-  withBuildLock(() => {
-    const built = builtAt();
-    const fresh = process.env.CI ? built !== undefined && built >= performance.timeOrigin : built !== undefined && built >= newestSource();
-    if (fresh) return;
-    try {
-      execFileSync('npm', ['run', 'build:web'], {
-        cwd: ROOT,
-        // Jest's NODE_ENV=test would make Vite bundle React's development build, which no one is served.
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 5 * 60_000,
-      });
-    } catch (error) {
-      const failed = error as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string; message: string };
-      const output = `${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-      const how = failed.status != null ? `exit code ${failed.status}` : failed.signal ? `signal ${failed.signal}` : failed.message;
-      throw new Error(`\`npm run build:web\` failed (${how}); the browser tests need the built web app in web/dist.\n${output}`);
-    }
-    if (!existsSync(INDEX_HTML)) throw new Error(`\`npm run build:web\` succeeded but wrote no ${path.relative(ROOT, INDEX_HTML)}`);
-  });
+export async function buildWebApp(): Promise<void> {
+  await buildWebIfChanged({ acceptBuiltSince: process.env.CI ? performance.timeOrigin : undefined });
 }
 
 /** Chromium as installed on the machine (Debian's /usr/bin/chromium unless CHROMIUM_PATH says otherwise). */
@@ -199,7 +133,7 @@ export function webAppInChromium(): WebAppInChromium {
     },
   } as WebAppInChromium;
   beforeAll(async () => {
-    buildWebApp();
+    await buildWebApp();
     [web.stack, web.browser] = await Promise.all([startStack(), launchBrowser()]);
     web.app = appUrlOf(web.stack.routerUrl);
   }, 180_000);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { bearer, post } from '../../support/graphql';
-import { signUpAdmin } from '../../support/users';
+import { bearer, post } from '@dorandoran/test-support/graphql';
+import { signUpAdmin } from '@dorandoran/test-support/users';
 import { shows, signUpInBrowser, type Person, type WebAppInChromium } from './browser';
 
 /** What the store's browser tests share: finding the shop's parts of the page, people in roles, test pictures. */

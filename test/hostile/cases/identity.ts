@@ -176,6 +176,7 @@ export const budgetCases: HttpCase[] = [
   {
     name: '10 aliased signUps fit the auth budget exactly',
     request: { ...graphql(signUps(10)), headers: from('198.51.100.1') },
+    passwordHashes: 10,
     status: 200,
     code: null,
     check: (r) => expect(Object.values(r.json?.data ?? {}).filter((payload) => payload?.accessToken)).toHaveLength(10),
@@ -183,6 +184,7 @@ export const budgetCases: HttpCase[] = [
   {
     name: 'after 10 aliased signUps, one more logIn is refused',
     before: () => [{ ...graphql(signUps(10)), headers: from('198.51.100.2') }],
+    passwordHashes: 10,
     request: { ...graphql(`mutation { ${logIn()} }`), headers: from('198.51.100.2') },
     ...overAuthBudget,
     check: (r) => {

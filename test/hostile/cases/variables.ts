@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { graphql, type Fixtures, type HttpCase, type HttpRequest } from '../harness';
+import { graphql, type Fixtures, type HttpCase, type HttpRequest, type HttpResult } from '../harness';
 
 /**
  * Hostile values in every string argument the API takes, and numbers out of range. Sent as an
@@ -128,6 +128,9 @@ const PAGE = 'query($first: Int) { products(first: $first) { edges { node { id }
 /** A deeply nested JSON array, written by hand (JSON.stringify would recurse as deep). */
 const nestedArray = (depth: number, inner: string) => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 
+/** The body's JSON nests deeper than MAX_JSON_DEPTH (128): refused as it is parsed, before coercion recurses through it. */
+const tooDeep = { status: 400, code: 'BAD_REQUEST', message: /more than 128 levels deep/, check: (r: HttpResult) => expect(r.json?.errors?.[0]?.extensions?.limit).toBe(128) } as const;
+
 const numberCases: HttpCase[] = [
   { name: 'Int variable past 32 bits', request: (f) => graphql(PLACE_ORDER, { input: { ...orderInput(f), items: [{ productId: f.productId, quantity: 2147483648 }] } }, f.admin.headers), status: 400, code: 'BAD_USER_INPUT', message: /quantity/ },
   { name: '1.5 for an Int variable', request: graphql(PAGE, { first: 1.5 }), status: 400, code: 'BAD_USER_INPUT', message: /first/ },
@@ -146,19 +149,24 @@ const numberCases: HttpCase[] = [
   { name: 'negative price', request: (f) => graphql(CREATE_PRODUCT, { input: { ...productInput, price: -1 } }, f.admin.headers), status: 400, code: 'BAD_USER_INPUT', message: /price/ },
   { name: 'an impossible date', request: (f) => graphql('query($date: Date!) { dailyReport(date: $date) { newUsers } }', { date: '2026-02-30' }, f.admin.headers), status: 400, code: 'BAD_USER_INPUT', message: /date/ },
   {
-    name: 'memberIds nested 1000 lists deep',
-    request: (f) => ({ body: `{"query": ${JSON.stringify(CREATE_ROOM)}, "variables": {"input": {"kind": "GROUP", "title": "t", "memberIds": ${nestedArray(1000, JSON.stringify(f.other.id))}}}}`, headers: { 'content-type': 'application/json', ...f.admin.headers } }),
+    name: 'memberIds nested 100 lists deep',
+    request: (f) => ({ body: `{"query": ${JSON.stringify(CREATE_ROOM)}, "variables": {"input": {"kind": "GROUP", "title": "t", "memberIds": ${nestedArray(100, JSON.stringify(f.other.id))}}}}`, headers: { 'content-type': 'application/json', ...f.admin.headers } }),
     status: 400,
     code: 'BAD_USER_INPUT',
     message: /memberIds/,
   },
   {
+    name: 'memberIds nested 1000 lists deep',
+    request: (f) => ({ body: `{"query": ${JSON.stringify(CREATE_ROOM)}, "variables": {"input": {"kind": "GROUP", "title": "t", "memberIds": ${nestedArray(1000, JSON.stringify(f.other.id))}}}}`, headers: { 'content-type': 'application/json', ...f.admin.headers } }),
+    ...tooDeep,
+  },
+  {
     name: 'memberIds nested 100 000 lists deep',
     request: (f) => ({ body: `{"query": ${JSON.stringify(CREATE_ROOM)}, "variables": {"input": {"kind": "GROUP", "title": "t", "memberIds": ${nestedArray(100_000, '"x"')}}}}`, headers: { 'content-type': 'application/json', ...f.admin.headers } }),
-    status: 400,
-    code: ['BAD_USER_INPUT', 'BAD_REQUEST'],
+    ...tooDeep,
   },
-  { name: 'an object nested 40 000 deep in a String variable', request: { body: `{"query": ${JSON.stringify(PRODUCTS)}, "variables": {"search": ${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}}}`, headers: { 'content-type': 'application/json' } }, status: 400, code: ['BAD_USER_INPUT', 'BAD_REQUEST'] },
+  { name: 'an object nested 40 000 deep in a String variable', request: { body: `{"query": ${JSON.stringify(PRODUCTS)}, "variables": {"search": ${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}}}`, headers: { 'content-type': 'application/json' } }, ...tooDeep },
+  { name: 'extensions nested 10 000 deep', request: { body: `{"query": ${JSON.stringify(PRODUCTS)}, "extensions": {"x": ${nestedArray(10_000, '1')}}}`, headers: { 'content-type': 'application/json' } }, ...tooDeep },
 ];
 
 export const variableCases: HttpCase[] = [...poisonCases, ...literalPoisonCases, ...numberCases];

@@ -70,6 +70,12 @@ export const websocketCases: WsCase[] = [
   { name: 'suggestion over ws: misspelt field', run: subscribeWith(() => ({ query: 'subscription { messageAded(roomId: "1") { id } }' })), code: 'GRAPHQL_VALIDATION_FAILED', absent: /Did you mean/i },
   { name: 'suggestion over ws: misspelt argument', run: subscribeWith(() => ({ query: 'subscription { messageAdded(roomID: "1") { id } }' })), code: 'GRAPHQL_VALIDATION_FAILED', absent: /Did you mean/i },
   { name: 'introspection over ws', run: subscribeWith(() => ({ query: 'subscription { messageAdded(roomId: "1") { __type(name: "User") { name } } }' })), code: 'GRAPHQL_VALIDATION_FAILED' },
+  {
+    name: 'variables nested 100 000 lists deep over ws',
+    run: sendRaw(() => [`{"type":"subscribe","id":"1","payload":{"query":${JSON.stringify(MESSAGE_ADDED)},"variables":{"roomId":${'['.repeat(100_000)}"x"${']'.repeat(100_000)}}}}`]),
+    code: 'BAD_REQUEST',
+    message: /more than 128 levels deep/,
+  },
   { name: 'NUL in roomId over ws', run: subscribeWith((f) => ({ query: MESSAGE_ADDED, variables: { roomId: `${f.roomId}\u0000` } })), code: 'BAD_USER_INPUT', message: /roomId/ },
   { name: 'lone surrogate in roomId over ws', run: subscribeWith((f) => ({ query: MESSAGE_ADDED, variables: { roomId: `\ud800${f.roomId}` } })), code: 'BAD_USER_INPUT', message: /roomId/ },
   { name: 'unknown operationName over ws', run: subscribeWith((f) => ({ query: 'subscription A($roomId: ID!) { messageAdded(roomId: $roomId) { id } }', variables: { roomId: f.roomId }, operationName: 'B' })), code: ['OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST'] },
