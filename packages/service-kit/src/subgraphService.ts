@@ -10,7 +10,7 @@ import type { CommonConfig } from './config';
 import { openDatabase, type Database } from './database';
 import { createEventRecorder, startServiceEvents, type EventHandlers, type EventRecorder, type EventTransport } from './events';
 import type { HttpRoute } from './http';
-import { createRemoteTokenVerifier, type TokenVerifier } from './identity';
+import { createRemoteTokenVerifier, type TokenVerifier, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
 import type { RevocationStore } from './revocations';
 import { loadRouterSecret } from './secrets';
@@ -55,6 +55,26 @@ export interface SubgraphTimer {
   name: string;
   everyMs: number;
   run(): Promise<unknown>;
+}
+
+/** What every subgraph's context holds; each adds its domain services under its own name (users, chat, …). */
+export interface RequestContext<TLoaders> {
+  /** A fork of the ORM's EntityManager for this request (or this subscription event) only. */
+  em: EntityManager;
+  viewer: Viewer | null;
+  /** The request carries the router secret (router or another service). */
+  trusted: boolean;
+  loaders: TLoaders;
+}
+
+/** The shared part of a request's context: a fork of the root `em` and the loaders over that fork. */
+export function requestContext<TLoaders>(
+  em: EntityManager,
+  identity: RequestIdentity,
+  createLoaders: (fork: EntityManager, viewer: Viewer | null) => TLoaders,
+): RequestContext<TLoaders> {
+  const fork = em.fork();
+  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork, identity.viewer) };
 }
 
 /**

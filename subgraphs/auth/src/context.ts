@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SERVICE_SIGN_IN_HEADER, type RequestIdentity, type RevocationStore, type Viewer } from '@dorandoran/service-kit';
+import { SERVICE_SIGN_IN_HEADER, requestContext, type RequestContext, type RequestIdentity, type RevocationStore } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 import type { LoginGuard } from './loginGuard';
 import type { PasswordHasher } from './passwords';
@@ -20,13 +20,7 @@ export interface AuthServices {
   refreshTokenTtlSeconds: number;
 }
 
-export interface Context {
-  /** A fork of the ORM's EntityManager for this request only. */
-  em: EntityManager;
-  viewer: Viewer | null;
-  /** The request carries the router secret (router or another service). */
-  trusted: boolean;
-  loaders: Loaders;
+export interface Context extends RequestContext<Loaders> {
   auth: AuthServices;
   /**
    * The account that signUp, logIn or refreshSession signed in during this request: the caller
@@ -40,12 +34,8 @@ export interface Context {
 }
 
 export function createContext(em: EntityManager, auth: AuthServices, identity: RequestIdentity): Context {
-  const fork = em.fork();
   return {
-    em: fork,
-    viewer: identity.viewer,
-    trusted: identity.trusted,
-    loaders: createLoaders(fork),
+    ...requestContext(em, identity, createLoaders),
     auth,
     signedInUserId: null,
     browserSession: browserSessionOf(identity),

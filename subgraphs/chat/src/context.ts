@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventRecorder, RequestIdentity, Viewer } from '@dorandoran/service-kit';
+import { requestContext, type EventRecorder, type RequestContext, type RequestIdentity } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 import type { RoomFeed } from './roomFeed';
 import type { UsersClient } from './usersClient';
@@ -12,19 +12,12 @@ export interface ChatServices {
   events: EventRecorder;
 }
 
-export interface Context {
-  /** A fork of the ORM's EntityManager for this request (or this subscription event) only. */
-  em: EntityManager;
-  viewer: Viewer | null;
-  /** The request carries the router secret (router or another service). */
-  trusted: boolean;
-  loaders: Loaders;
+export interface Context extends RequestContext<Loaders> {
   chat: ChatServices;
 }
 
 export function createContext(em: EntityManager, chat: ChatServices, identity: RequestIdentity): Context {
-  const fork = em.fork();
-  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork, identity.viewer), chat };
+  return { ...requestContext(em, identity, createLoaders), chat };
 }
 
 /**

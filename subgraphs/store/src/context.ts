@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RequestIdentity, Viewer } from '@dorandoran/service-kit';
+import { requestContext, type RequestContext, type RequestIdentity, type Viewer } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 import type { OrderServices } from './orders';
 import type { ProductFeed } from './productFeed';
@@ -12,19 +12,12 @@ export interface StoreServices {
   products: ProductFeed;
 }
 
-export interface Context {
-  /** A fork of the ORM's EntityManager for this request (or this subscription event) only. */
-  em: EntityManager;
-  viewer: Viewer | null;
-  /** The request carries the router secret (router or another service). */
-  trusted: boolean;
-  loaders: Loaders;
+export interface Context extends RequestContext<Loaders> {
   store: StoreServices;
 }
 
 export function createContext(em: EntityManager, store: StoreServices, identity: RequestIdentity): Context {
-  const fork = em.fork();
-  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), store };
+  return { ...requestContext(em, identity, createLoaders), store };
 }
 
 /** A subscription's context lives as long as it does: each event reads items, payment and history afresh. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventRecorder, RequestIdentity, RevocationStore, Viewer } from '@dorandoran/service-kit';
+import { requestContext, type EventRecorder, type RequestContext, type RequestIdentity, type RevocationStore } from '@dorandoran/service-kit';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What the resolvers use besides the database; made once per service. */
@@ -19,17 +19,10 @@ export interface AccessRevocation {
   ttlSeconds: number;
 }
 
-export interface Context {
-  /** A fork of the ORM's EntityManager for this request only. */
-  em: EntityManager;
-  viewer: Viewer | null;
-  /** The request carries the router secret (router or another service). */
-  trusted: boolean;
-  loaders: Loaders;
+export interface Context extends RequestContext<Loaders> {
   users: UsersServices;
 }
 
 export function createContext(em: EntityManager, users: UsersServices, identity: RequestIdentity): Context {
-  const fork = em.fork();
-  return { em: fork, viewer: identity.viewer, trusted: identity.trusted, loaders: createLoaders(fork), users };
+  return { ...requestContext(em, identity, createLoaders), users };
 }
