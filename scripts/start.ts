@@ -16,18 +16,18 @@ async function main() {
   // Required rather than imported: static imports would load before the build starts.
   const { createEventTransport, createLogger, createRevocationStore, loadLocalSecret, loadRouterSecret, runUntilSignal, startTracing }: typeof import('@dorandoran/service-kit') =
     require('@dorandoran/service-kit');
-  const { loadAuthConfig }: typeof import('../subgraphs/auth/src/config') = require('../subgraphs/auth/src/config');
-  const { startAuthService }: typeof import('../subgraphs/auth/src/service') = require('../subgraphs/auth/src/service');
-  const { loadUsersConfig }: typeof import('../subgraphs/users/src/config') = require('../subgraphs/users/src/config');
-  const { startUsersService }: typeof import('../subgraphs/users/src/service') = require('../subgraphs/users/src/service');
-  const { loadChatConfig }: typeof import('../subgraphs/chat/src/config') = require('../subgraphs/chat/src/config');
-  const { startChatService }: typeof import('../subgraphs/chat/src/service') = require('../subgraphs/chat/src/service');
-  const { loadStoreConfig }: typeof import('../subgraphs/store/src/config') = require('../subgraphs/store/src/config');
-  const { startStoreService }: typeof import('../subgraphs/store/src/service') = require('../subgraphs/store/src/service');
-  const { loadBatchConfig }: typeof import('../subgraphs/batch/src/config') = require('../subgraphs/batch/src/config');
-  const { startBatchService }: typeof import('../subgraphs/batch/src/service') = require('../subgraphs/batch/src/service');
-  const { loadRouterConfig }: typeof import('../gateway/src/config') = require('../gateway/src/config');
-  const { startRouterService }: typeof import('../gateway/src/service') = require('../gateway/src/service');
+  const { loadAuthConfig }: typeof import('@dorandoran/auth/config') = require('@dorandoran/auth/config');
+  const { startAuthService }: typeof import('@dorandoran/auth/service') = require('@dorandoran/auth/service');
+  const { loadUsersConfig }: typeof import('@dorandoran/users/config') = require('@dorandoran/users/config');
+  const { startUsersService }: typeof import('@dorandoran/users/service') = require('@dorandoran/users/service');
+  const { loadChatConfig }: typeof import('@dorandoran/chat/config') = require('@dorandoran/chat/config');
+  const { startChatService }: typeof import('@dorandoran/chat/service') = require('@dorandoran/chat/service');
+  const { loadStoreConfig }: typeof import('@dorandoran/store/config') = require('@dorandoran/store/config');
+  const { startStoreService }: typeof import('@dorandoran/store/service') = require('@dorandoran/store/service');
+  const { loadBatchConfig }: typeof import('@dorandoran/batch/config') = require('@dorandoran/batch/config');
+  const { startBatchService }: typeof import('@dorandoran/batch/service') = require('@dorandoran/batch/service');
+  const { loadRouterConfig }: typeof import('@dorandoran/gateway/config') = require('@dorandoran/gateway/config');
+  const { startRouterService }: typeof import('@dorandoran/gateway/service') = require('@dorandoran/gateway/service');
   const configs = {
     auth: loadAuthConfig(process.env),
     users: loadUsersConfig(process.env),

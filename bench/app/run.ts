@@ -21,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { report, summarize, } from '../gateways/cpuprofile';
+import { report, summarize } from '../gateways/cpuprofile';
 import { CLOCK_TICKS_PER_SECOND, ROOT } from './processes';
 import { DOCUMENTS, OPERATIONS, WEIGHTS, mix, variables, type OperationName, type Viewer } from './operations';
 import { graphql, seed, type Seeded } from './seed';
