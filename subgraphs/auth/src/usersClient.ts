@@ -1,5 +1,4 @@
-import CircuitBreaker from 'opossum';
-import { appError, callService, serviceUnavailable, type ErrorCode, type Logger, type ServiceResponse } from '@dorandoran/service-kit';
+import { appError, serviceOperation, serviceUnavailable, type ErrorCode, type ServiceOperationOptions } from '@dorandoran/service-kit';
 
 export interface NewProfile {
   id: string;
@@ -15,15 +14,9 @@ export interface UsersClient {
   close(): void;
 }
 
-export interface UsersClientOptions {
-  url: string;
-  timeoutMs: number;
-  /** createProfile is internal (@inaccessible): users accepts it only with the router secret. */
-  routerSecret: string;
-  logger: Logger;
-}
+/** createProfile is internal (@inaccessible): users accepts it only with the router secret. */
+export type UsersClientOptions = ServiceOperationOptions;
 
-type GraphQLResponse = ServiceResponse<{ createProfile?: { id: string } | null }>;
 /** What users' input errors carry besides the code. */
 type PassedOnExtensions = { field?: string; retryAfter?: number };
 
@@ -36,20 +29,11 @@ const unavailable = (what: string) =>
   serviceUnavailable(`Sign-up is unavailable: the users service ${what}. Nothing was saved; try again in a minute.`);
 
 export function createUsersClient(options: UsersClientOptions): UsersClient {
-  const post = (profile: NewProfile): Promise<GraphQLResponse> => callService(options, CREATE_PROFILE, { input: profile });
-
-  // Only transport failures open the circuit; then sign-ups fail at once instead of each waiting for the timeout.
-  const breaker = new CircuitBreaker(post, { timeout: false, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeout: 10_000 });
+  const createProfile = serviceOperation<{ createProfile?: { id: string } | null }>(options, CREATE_PROFILE, () => unavailable('did not answer'));
 
   return {
     async createProfile(profile) {
-      let body: GraphQLResponse;
-      try {
-        body = await breaker.fire(profile);
-      } catch (error) {
-        options.logger.warn({ err: (error as Error).message, url: options.url }, 'users subgraph not reached');
-        throw unavailable('did not answer');
-      }
+      const body = await createProfile.call({ input: profile });
       const [first] = body.errors ?? [];
       if (first) {
         const code = first.extensions?.code;
@@ -62,6 +46,6 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
       }
       if (!body.data?.createProfile?.id) throw unavailable('could not create the profile');
     },
-    close: () => breaker.shutdown(),
+    close: () => createProfile.close(),
   };
 }

@@ -1,5 +1,4 @@
-import CircuitBreaker from 'opossum';
-import { callService, serviceUnavailable, type Logger, type ServiceResponse } from '@dorandoran/service-kit';
+import { serviceOperation, serviceUnavailable, type ServiceOperationOptions } from '@dorandoran/service-kit';
 
 /** A user as chat needs to know one before adding them to a room. */
 export interface UserSummary {
@@ -14,15 +13,8 @@ export interface UsersClient {
   close(): void;
 }
 
-export interface UsersClientOptions {
-  url: string;
-  timeoutMs: number;
-  /** `_entities` is for the router: users answers it only with the router secret. */
-  routerSecret: string;
-  logger: Logger;
-}
-
-type EntitiesResponse = ServiceResponse<{ _entities?: (UserSummary | null)[] }>;
+/** `_entities` is for the router: users answers it only with the router secret. */
+export type UsersClientOptions = ServiceOperationOptions;
 
 const FIND_USERS = 'query FindUsers($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id status } } }';
 
@@ -30,21 +22,11 @@ const unavailable = () =>
   serviceUnavailable('Chat rooms cannot be created right now: the users service did not answer, so the members could not be checked. Nothing was saved; try again in a minute.');
 
 export function createUsersClient(options: UsersClientOptions): UsersClient {
-  const post = (ids: readonly string[]): Promise<EntitiesResponse> =>
-    callService(options, FIND_USERS, { representations: ids.map((id) => ({ __typename: 'User', id })) });
-
-  // Only transport failures open the circuit; then room creation fails at once instead of each waiting for the timeout.
-  const breaker = new CircuitBreaker(post, { timeout: false, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeout: 10_000 });
+  const findUsers = serviceOperation<{ _entities?: (UserSummary | null)[] }>(options, FIND_USERS, unavailable);
 
   return {
     async find(ids) {
-      let body: EntitiesResponse;
-      try {
-        body = await breaker.fire(ids);
-      } catch (error) {
-        options.logger.warn({ err: (error as Error).message, url: options.url }, 'users subgraph not reached');
-        throw unavailable();
-      }
+      const body = await findUsers.call({ representations: ids.map((id) => ({ __typename: 'User', id })) });
       const found = body.data?._entities;
       if (body.errors?.length || !found) {
         options.logger.error({ errors: body.errors }, 'users refused _entities');
@@ -52,6 +34,6 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
       }
       return new Map(found.filter((user): user is UserSummary => user !== null).map((user) => [user.id, user]));
     },
-    close: () => breaker.shutdown(),
+    close: () => findUsers.close(),
   };
 }
