@@ -131,7 +131,7 @@ export function createRemoteTokenVerifier(
   return createTokenVerifier({ keys: remoteKeys(config.jwksUrl), issuer: config.jwtIssuer, audience: config.jwtAudience, revocations });
 }
 
-/** What only administrators may do (graphql-shield's isAdmin in each subgraph). */
+/** What only administrators may do (the kit's graphql-shield rule isAdmin, permissions.ts). */
 export function administrator(viewer: Viewer | null): true | GraphQLError {
   if (!viewer) return unauthenticated();
   return viewer.scopes.has('admin') ? true : forbidden('Only administrators can do this.');

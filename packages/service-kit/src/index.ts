@@ -11,6 +11,7 @@ export * from './jsonDepth';
 export * from './loaders';
 export * from './logger';
 export * from './metrics';
+export * from './permissions';
 export * from './redis';
 export * from './requestScope';
 export * from './revocations';

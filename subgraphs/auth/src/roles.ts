@@ -1,9 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, notFound } from '@dorandoran/service-kit';
+import { badUserInput, conflict, isUuid, notFound } from '@dorandoran/service-kit';
 import type { Role } from './__generated__/resolvers-types';
 import { Account, ROLES } from './entities/Account.entity';
-import { isUuid } from './loaders';
 
 /**
  * Replaces an account's roles; USER is always kept, and the last active administrator cannot lose

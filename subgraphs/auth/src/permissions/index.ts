@@ -1,6 +1,5 @@
 import { allow, deny, shield } from 'graphql-shield';
-import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin, isAuthenticated, isServiceOrAdmin } from './rules';
+import { forbidden, isAdmin, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
 
 export const permissions = shield(
   {

@@ -1,6 +1,5 @@
 import { allow, deny, shield } from 'graphql-shield';
-import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin } from './rules';
+import { forbidden, isAdmin } from '@dorandoran/service-kit';
 
 /** Everything batch serves is for administrators; the router enforces the same with @requiresScopes. */
 export const permissions = shield(

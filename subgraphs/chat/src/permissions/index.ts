@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
-import { forbidden } from '@dorandoran/service-kit';
-import { canUseRoom, isAuthenticated, isMessageRoomMember, isRoomMember, isSelf, isServiceOrAdmin } from './rules';
+import { forbidden, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
+import { canUseRoom, isMessageRoomMember, isRoomMember, isSelf } from './rules';
 
 export const permissions = shield(
   {

@@ -1,11 +1,7 @@
 import { rule } from 'graphql-shield';
-import { forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
 import type { MessageRecord } from '../messages';
-
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
-
-export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));
 
 /** Membership is cached by the per-request loader, so the rules themselves cache nothing. */
 async function memberOf(roomId: string, { viewer, loaders }: Context) {

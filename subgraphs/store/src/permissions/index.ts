@@ -1,6 +1,6 @@
 import { allow, and, deny, shield } from 'graphql-shield';
-import { forbidden } from '@dorandoran/service-kit';
-import { canSeeOrder, isAdmin, isAuthenticated, isOrderBuyer, isOrderVisible, isSelfOrAdmin, isServiceOrAdmin, mayIncludeInactive } from './rules';
+import { forbidden, isAdmin, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
+import { canSeeOrder, isOrderBuyer, isOrderVisible, isSelfOrAdmin, mayIncludeInactive } from './rules';
 
 export const permissions = shield(
   {

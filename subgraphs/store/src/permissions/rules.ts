@@ -1,11 +1,7 @@
 import { rule } from 'graphql-shield';
-import { administrator, forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, unauthenticated } from '@dorandoran/service-kit';
 import { isAdmin as hasAdminScope, type Context } from '../context';
 import type { OrderRecord } from '../orders';
-
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
-
-export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => administrator(viewer));
 
 /** Inactive products are the administrators' business; everyone else lists active ones only. */
 export const mayIncludeInactive = rule({ cache: 'no_cache' })((_parent, args: { includeInactive?: boolean | null }, { viewer }: Context) =>
@@ -42,5 +38,3 @@ export const isSelfOrAdmin = rule({ cache: 'no_cache' })((user: { id: string }, 
   if (!viewer) return unauthenticated();
   return viewer.userId === user.id || hasAdminScope(viewer) ? true : forbidden("Only the user themself and administrators can see a user's orders.");
 });
-
-export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));

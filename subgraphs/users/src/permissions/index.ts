@@ -1,6 +1,6 @@
 import { allow, deny, shield } from 'graphql-shield';
-import { forbidden } from '@dorandoran/service-kit';
-import { isAdmin, isAuthenticated, isSelfOrAdmin, isServiceOrAdmin, isTrustedService } from './rules';
+import { forbidden, isAdmin, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
+import { isSelfOrAdmin, isTrustedService } from './rules';
 
 export const permissions = shield(
   {

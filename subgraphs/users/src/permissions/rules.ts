@@ -1,17 +1,11 @@
 import { rule } from 'graphql-shield';
-import { administrator, forbidden, serviceOrAdmin, signedInPerson, unauthenticated } from '@dorandoran/service-kit';
+import { forbidden, unauthenticated } from '@dorandoran/service-kit';
 import type { Context } from '../context';
-
-export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => signedInPerson(viewer));
-
-export const isAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => administrator(viewer));
 
 /** Internal fields: only a caller holding the router secret (another service) may use them. */
 export const isTrustedService = rule({ cache: 'contextual' })((_parent, _args, { trusted }: Context) =>
   trusted ? true : forbidden('This field is internal to DoranDoran services.'),
 );
-
-export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, { viewer }: Context) => serviceOrAdmin(viewer));
 
 /** The user themself or an administrator. */
 export const isSelfOrAdmin = rule({ cache: 'strict' })((parent: { id: string }, _args, { viewer }: Context) => {
