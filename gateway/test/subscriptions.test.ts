@@ -4,12 +4,7 @@ import WebSocket from 'ws';
 import { createMemoryPubSub } from '@dorandoran/service-kit';
 import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
 import { startTestRouter } from './helpers/router';
-
-const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])
-type Query { ping: String }
-type Subscription { ticked(room: ID!): Tick! @authenticated }
-type Tick { id: ID!  by: Person! }
-type Person @key(fields: "id", resolvable: false) { id: ID! }`;
+import { ticksSubgraph } from './helpers/ticks';
 
 const PEOPLE = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
 type Person @key(fields: "id") { id: ID!  name: String! }`;
@@ -26,18 +21,7 @@ describe('federated subscriptions through the router', () => {
     issuer = await startTestIssuer();
     router = await startTestRouter(
       [
-        {
-          name: 'ticks',
-          typeDefs: TICKS,
-          subscriptions: true,
-          resolvers: {
-            Query: { ping: () => 'pong' },
-            Subscription: {
-              ticked: { subscribe: (_: unknown, { room }: { room: string }) => pubsub.subscribe(`room:${room}`), resolve: (tick: unknown) => tick },
-            },
-            Tick: { by: (tick: { by: string }) => ({ id: tick.by }) },
-          },
-        },
+        ticksSubgraph(pubsub),
         {
           name: 'people',
           typeDefs: PEOPLE,

@@ -6,12 +6,7 @@ import { createMemoryPubSub, type RequestIdentity } from '@dorandoran/service-ki
 import { startTestIssuer, type TestIssuer } from '@dorandoran/test-support/issuer';
 import type { SubscriptionStats } from '../../src/subscriptions/server';
 import { startTestRouter } from '../helpers/router';
-
-const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])
-type Query { ping: String }
-type Subscription { ticked(room: ID!): Tick! @authenticated }
-type Tick { id: ID!  by: Person! }
-type Person @key(fields: "id", resolvable: false) { id: ID! }`;
+import { ticksSubgraph } from '../helpers/ticks';
 
 // `name` is anyone's to read; `secret` only the person's own.
 const PEOPLE = `extend schema
@@ -36,18 +31,7 @@ describe('subscription events: shared upstreams and shared per-event fetches', (
     issuer = await startTestIssuer();
     router = await startTestRouter(
       [
-        {
-          name: 'ticks',
-          typeDefs: TICKS,
-          subscriptions: true,
-          resolvers: {
-            Query: { ping: () => 'pong' },
-            Subscription: {
-              ticked: { subscribe: (_: unknown, { room }: { room: string }) => pubsub.subscribe(`room:${room}`), resolve: (tick: unknown) => tick },
-            },
-            Tick: { by: (tick: { by: string }) => ({ id: tick.by }) },
-          },
-        },
+        ticksSubgraph(pubsub),
         {
           name: 'people',
           typeDefs: PEOPLE,
