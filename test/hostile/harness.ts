@@ -135,18 +135,22 @@ export function expectAnswer(result: HttpResult, expected: Expectation, fixtures
   expected.check?.(result, fixtures);
 }
 
-/** The router still answers a plain query, within a second. */
+const ROUTER_ALIVE_TIMEOUT_MS = 5000;
+
+/**
+ * The router still answers a plain query: a case did not wedge it. What a case costs is bounded by
+ * its CPU time (MAX_CPU_MS), not here: a wall-clock second passed on CI beside the browser suite
+ * (the 5 MB body, whose garbage this process also collects), so the bound is five.
+ */
 export async function expectRouterAlive(routerUrl: string): Promise<void> {
-  const started = performance.now();
   const response = await fetch(routerUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ __typename }' }),
-    signal: AbortSignal.timeout(1000),
+    signal: AbortSignal.timeout(ROUTER_ALIVE_TIMEOUT_MS),
   });
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
-  expect(performance.now() - started).toBeLessThan(1000);
 }
 
 /** CPU time (user + system, ms) this process spent while `work` ran. */
