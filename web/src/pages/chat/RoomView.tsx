@@ -53,12 +53,17 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
   const isOwn = useCallback((id: string) => own.current.has(id), []);
   const { atBottom, unseen, onScroll, scrollToBottom } = useStickToBottom(list, messages, isOwn);
 
+  /**
+   * Set once an older page is shown. The newest page's data comes again whenever the cache changes
+   * under it (read counts refreshed, for one): it must not move the cursor back to its own.
+   */
+  const pagedBack = useRef(false);
   useEffect(() => {
     const connection = history.data?.chatRoom?.messages;
     if (!connection) return;
     const page = toMessagePage(connection);
     setMessages((shown) => mergeMessages(shown, page.messages));
-    setOlderCursor(page.olderCursor);
+    if (!pagedBack.current) setOlderCursor(page.olderCursor);
   }, [history.data]);
 
   /** The page of messages before `before` (the newest page for null). */
@@ -152,6 +157,7 @@ export function RoomView({ roomId, readVersion }: { roomId: string; readVersion:
     try {
       const page = await fetchPage(olderCursor);
       setMessages((shown) => mergeMessages(shown, page.messages));
+      pagedBack.current = true;
       setOlderCursor(page.olderCursor);
     } catch (error) {
       setOlderError(error);
