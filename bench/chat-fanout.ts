@@ -4,7 +4,9 @@
  * docker compose does), then, per N, side by side in alternating phases:
  *   router+users — N clients subscribed through the router, `sender { nickname avatarUrl }` from users;
  *   router      — the same through the router, chat's fields only (no per-event users fetch);
- *   direct      — N clients subscribed to the chat subgraph itself (the baseline).
+ *   direct      — N clients subscribed to the chat subgraph itself (the baseline);
+ *   floor       — N clients of bench/fanout-floor.ts, which writes one prebuilt event to N sockets
+ *                 and does nothing else: what delivering to N sockets costs on this machine.
  * Each round sends one message over HTTP and times, per subscriber, send → receipt; it also counts
  * the requests users served meanwhile (its /metrics), which are the plan's `_entities` calls. The
  * router starts afresh for each N, and its resident memory is read before and after its first N
@@ -40,12 +42,14 @@ const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1';
 const cyclesFor = (subscribers: number) => (MEMORY_ONLY ? 1 : subscribers <= 500 ? 2 : 1);
 const ROOT = path.resolve(__dirname, '..');
 
-type Mode = 'router+users' | 'router' | 'direct';
-const MODES: Mode[] = MEMORY_ONLY ? ['router+users'] : ['router+users', 'router', 'direct'];
+type Mode = 'router+users' | 'router' | 'direct' | 'floor';
+const ALL_MODES: Mode[] = ['router+users', 'router', 'direct', 'floor'];
+const MODES: Mode[] = MEMORY_ONLY ? ['router+users'] : ALL_MODES;
 const QUERIES: Record<Mode, string> = {
   'router+users': 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id nickname avatarUrl } } }',
   router: 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id } } }',
   direct: 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id } } }',
+  floor: 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id text createdAt sender { id } } }',
 };
 
 interface Service {
@@ -175,7 +179,7 @@ interface CountResult {
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-bench-'));
-  const ports = { auth: await freePort(), users: await freePort(), chat: await freePort(), router: await freePort(), inspector: await freePort() };
+  const ports = { auth: await freePort(), users: await freePort(), chat: await freePort(), router: await freePort(), inspector: await freePort(), floor: await freePort() };
   const routerArgs = [`--inspect=127.0.0.1:${ports.inspector}`];
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   const serverDatabases = process.env.DATABASE_URL ? ['auth', 'users', 'chat'].map((service) => `bench_${service}_${randomBytes(4).toString('hex')}`) : [];
@@ -218,6 +222,7 @@ async function main() {
     services.push(await startProcess('auth', 'subgraphs/auth/src/index.ts', env, url(ports.auth)));
     services.push(await startProcess('users', 'subgraphs/users/src/index.ts', env, url(ports.users)));
     services.push(await startProcess('chat', 'subgraphs/chat/src/index.ts', env, url(ports.chat)));
+    if (!MEMORY_ONLY) services.push(await startProcess('floor', 'bench/fanout-floor.ts', { FLOOR_PORT: String(ports.floor) }, url(ports.floor)));
     router = await startProcess('router', 'gateway/src/index.ts', env, url(ports.router), routerArgs);
 
     const members: { token: string; id: string }[] = [];
@@ -239,11 +244,12 @@ async function main() {
     const routerStats = async () =>
       (await health<{ subscriptions: { subscriptions: number; upstreamConnections: number; upstreamSubscriptions: number } }>(router!.url)).subscriptions;
 
-    const running = async (mode: Mode) => (mode === 'direct' ? chatSubscriptions() : (await routerStats()).subscriptions);
+    const running = async (mode: Mode) =>
+      mode === 'direct' ? chatSubscriptions() : mode === 'floor' ? (await health<{ subscriptions: number }>(url(ports.floor))).subscriptions : (await routerStats()).subscriptions;
     // Each message id → when each subscriber received it.
     const received = new Map<string, number[]>();
     async function open(mode: Mode, subscribers: number) {
-      const target = mode === 'direct' ? url(ports.chat) : router!.url;
+      const target = mode === 'direct' ? url(ports.chat) : mode === 'floor' ? url(ports.floor) : router!.url;
       // Straight to chat, a client presents what the router would: the token and the router secret.
       const direct: Record<string, string> = mode === 'direct' ? { [ROUTER_SECRET_HEADER]: env.ROUTER_SECRET } : {};
       for (let i = 0; i < subscribers; i++) {
@@ -273,27 +279,31 @@ async function main() {
         if ((i + 1) % 100 === 0 || i + 1 === subscribers) await eventually(async () => (await running(mode)) === i + 1, `${i + 1} subscriptions running`, 60_000);
       }
       const live = async () => {
-        if (mode === 'direct') return true;
+        if (mode === 'direct' || mode === 'floor') return true;
         // Through the router: chat serves every upstream subscription the router holds.
         return (await chatSubscriptions()) === (await routerStats()).upstreamSubscriptions;
       };
       await eventually(live, `${subscribers} subscriptions live`, 60_000);
     }
-    async function closeAll() {
+    async function closeAll(mode: Mode) {
       await Promise.all(clients.splice(0).map((client) => client.dispose()));
-      await eventually(async () => (await chatSubscriptions()) === 0, 'subscriptions closed', 120_000);
+      await eventually(async () => (await (mode === 'floor' ? running('floor') : chatSubscriptions())) === 0, 'subscriptions closed', 120_000);
     }
-    async function round(subscribers: number): Promise<{ latencies: number[]; usersCalls: number; cpuPerEvent: number }> {
+    /** Sends one message: through the router, or (floor) straight to the floor server. */
+    async function send(mode: Mode): Promise<string> {
+      const text = `ping ${randomUUID()}`;
+      if (mode === 'floor') {
+        const sent = await fetch(url(ports.floor).replace(/\/graphql$/, '/send'), { method: 'POST', body: JSON.stringify({ id: randomUUID(), text }) });
+        return ((await sent.json()) as { data: { sendMessage: { id: string } } }).data.sendMessage.id;
+      }
+      const response = await post(router!.url, 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }', { input: { roomId, text, clientMessageId: randomUUID() } }, bearer(0));
+      return response.data!.sendMessage.id;
+    }
+    async function round(mode: Mode, subscribers: number): Promise<{ latencies: number[]; usersCalls: number; cpuPerEvent: number }> {
       const usersBefore = await requestsServed(url(ports.users));
       const cpuBefore = await cpuMicros(router!.process.pid!);
       const started = performance.now();
-      const response = await post(
-        router!.url,
-        'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }',
-        { input: { roomId, text: `ping ${randomUUID()}`, clientMessageId: randomUUID() } },
-        bearer(0),
-      );
-      const id: string = response.data!.sendMessage.id;
+      const id = await send(mode);
       await eventually(() => (received.get(id)?.length ?? 0) >= subscribers, `all ${subscribers} received message ${id}`, 60_000 + 20 * subscribers);
       const cpuPerEvent = ((await cpuMicros(router!.process.pid!)) - cpuBefore) / subscribers;
       const times = received.get(id)!;
@@ -309,19 +319,20 @@ async function main() {
       const result: CountResult = {
         subscribers,
         cpuPerEvent: [],
-        paths: Object.fromEntries((['router+users', 'router', 'direct'] as Mode[]).map((mode) => [mode, { p50: [], p99: [], max: [], usersCalls: [] }])) as unknown as Record<Mode, PathResult>,
+        paths: Object.fromEntries(ALL_MODES.map((mode) => [mode, { p50: [], p99: [], max: [], usersCalls: [] }])) as unknown as Record<Mode, PathResult>,
       };
       for (let cycle = 0; cycle < cyclesFor(subscribers); cycle++) {
         for (const mode of MODES) {
-          const measureRetained = !result.retained && mode !== 'direct';
+          const throughRouter = mode === 'router+users' || mode === 'router';
+          const measureRetained = !result.retained && throughRouter;
           const debug = measureRetained ? await inspector(ports.inspector) : undefined;
           const heapBefore = debug ? await debug.heapUsedAfterGc() : 0;
           const rssBefore = await residentMiB(router.process.pid!);
           const snapshotBefore = debug && HEAP_SNAPSHOT ? await debug.snapshotByConstructor() : undefined;
           const before = await residentMiB(router.process.pid!);
           await open(mode, subscribers);
-          if (mode !== 'direct') result.paths[mode].upstreamSockets = (await routerStats()).upstreamConnections;
-          if (!result.memory && mode !== 'direct') {
+          if (throughRouter) result.paths[mode].upstreamSockets = (await routerStats()).upstreamConnections;
+          if (!result.memory && throughRouter) {
             await new Promise((resolve) => setTimeout(resolve, 3000)); // let connection setup garbage go
             result.memory = { before, after: await residentMiB(router.process.pid!) };
           }
@@ -337,7 +348,7 @@ async function main() {
             }
             debug.close();
           }
-          await round(subscribers); // warm-up: first event plans and caches
+          await round(mode, subscribers); // warm-up: first event plans and caches
           for (let i = 0; i < roundsFor(subscribers); i++) {
             const profiler = CPU_PROFILE && mode === 'router+users' && i === roundsFor(subscribers) - 1 ? await inspector(ports.inspector) : undefined;
             if (profiler) {
@@ -345,7 +356,7 @@ async function main() {
               await profiler.call('Profiler.setSamplingInterval', { interval: 100 });
               await profiler.call('Profiler.start');
             }
-            const { latencies, usersCalls, cpuPerEvent } = await round(subscribers);
+            const { latencies, usersCalls, cpuPerEvent } = await round(mode, subscribers);
             if (profiler) {
               const { profile } = await profiler.call('Profiler.stop');
               profiler.close();
@@ -372,7 +383,7 @@ async function main() {
             path.usersCalls.push(usersCalls);
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
-          await closeAll();
+          await closeAll(mode);
         }
       }
       results.push(result);
@@ -388,19 +399,22 @@ async function main() {
     await dropDatabases(serverDatabases);
   }
   console.log(`\nchat fan-out, one room (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'Redis' : 'in-process'}), medians over each phase's rounds:`);
-  console.log('| subscribers | path | p50 | p99 | last | p50 vs direct | router memory per subscriber | upstream sockets | users calls per message |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| subscribers | path | p50 | p99 | last | p50 vs direct | p99 vs floor | router memory per subscriber | upstream sockets | users calls per message |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const result of results) for (const line of tableRows(result)) console.log(line);
 }
 
 function tableRows({ subscribers, paths, memory }: CountResult): string[] {
-  const direct = paths.direct.p50.length ? median(paths.direct.p50) : NaN;
+  const baseline = (mode: Mode, values: (path: PathResult) => number[]) => (paths[mode].p50.length ? median(values(paths[mode])) : NaN);
+  const direct = baseline('direct', (path) => path.p50);
+  const floor = baseline('floor', (path) => path.p99);
+  const ratio = (value: number, to: number) => (Number.isNaN(to) ? '' : `${(value / to).toFixed(2)}×`);
   const perSubscriber = memory ? `${(((memory.after - memory.before) * 1024) / subscribers).toFixed(1)} KiB` : '';
   return MODES.map((mode, i) => {
     const { p50, p99, max, usersCalls, upstreamSockets } = paths[mode];
     const ms = (values: number[]) => `${median(values).toFixed(0)} ms`;
-    return `| ${i === 0 ? subscribers.toLocaleString('en') : ''} | ${mode} | ${ms(p50)} | ${ms(p99)} | ${ms(max)} | ${Number.isNaN(direct) ? '' : `${(median(p50) / direct).toFixed(2)}×`} | ${
-      mode === 'direct' ? '' : i === 0 ? perSubscriber : ''
+    return `| ${i === 0 ? subscribers.toLocaleString('en') : ''} | ${mode} | ${ms(p50)} | ${ms(p99)} | ${ms(max)} | ${ratio(median(p50), direct)} | ${ratio(median(p99), floor)} | ${
+      i === 0 ? perSubscriber : ''
     } | ${upstreamSockets ?? ''} | ${median(usersCalls)} |`;
   });
 }

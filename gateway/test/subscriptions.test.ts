@@ -9,7 +9,9 @@ import { ticksSubgraph } from './helpers/ticks';
 const PEOPLE = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
 type Person @key(fields: "id") { id: ID!  name: String! }`;
 
-const NAMES: Record<string, string> = { p1: 'Mina', p2: 'Jun' };
+const NAMES: Record<string, string> = { p1: 'Mina', p2: 'Jun', p3: 'Slow' };
+/** How long resolving this person takes: an event by p3 resolves after the events published after it. */
+const RESOLVE_MS: Record<string, number> = { p3: 300 };
 
 describe('federated subscriptions through the router', () => {
   const pubsub = createMemoryPubSub();
@@ -25,7 +27,14 @@ describe('federated subscriptions through the router', () => {
         {
           name: 'people',
           typeDefs: PEOPLE,
-          resolvers: { Person: { __resolveReference: ({ id }: { id: string }) => ({ id, name: NAMES[id] }) } },
+          resolvers: {
+            Person: {
+              __resolveReference: async ({ id }: { id: string }) => {
+                if (RESOLVE_MS[id]) await sleep(RESOLVE_MS[id]);
+                return { id, name: NAMES[id] };
+              },
+            },
+          },
         },
       ],
       { jwksUrl: issuer.jwksUrl },
@@ -33,14 +42,20 @@ describe('federated subscriptions through the router', () => {
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    sockets.clear();
+    // The router hears the closes after dispose resolves: the next test starts with none open.
+    await waitUntil(async () => (await router.stats()).connections === 0);
   });
   afterAll(async () => {
     await router.dispose();
     await issuer.close();
   });
 
+  /** Each client's WebSocket, as the client opened it. */
+  const sockets = new Map<Client, WebSocket>();
   const connect = (authorization?: string) => {
     const client = createClient({ url: router.wsUrl, webSocketImpl: WebSocket, connectionParams: authorization ? { authorization } : {}, retryAttempts: 0 });
+    client.on('opened', (socket) => sockets.set(client, socket as WebSocket));
     clients.push(client);
     return client;
   };
@@ -61,6 +76,40 @@ describe('federated subscriptions through the router', () => {
     expect((await events.next()).value).toEqual({ data: { ticked: { id: 't2', by: { id: 'p1', name: 'Mina' } } } });
     await events.return?.();
   });
+
+  test('each subscriber gets the events in the order they were published, though a later one resolves first', async () => {
+    const token = await signedIn();
+    const streams = [connect(token), connect(token)].map((client) => client.iterate({ query: 'subscription { ticked(room: "order") { id by { name } } }' }));
+    const firsts = streams.map((events) => events.next());
+    await waitUntil(async () => (await router.stats()).subscriptions === 2 && pubsub.topicCount === 1);
+    // t1's person takes 300 ms to resolve, t2's none: t2's result is ready first.
+    await pubsub.publish('room:order', { id: 't1', by: 'p3' });
+    await pubsub.publish('room:order', { id: 't2', by: 'p1' });
+    for (const [i, events] of streams.entries()) {
+      expect((await firsts[i]).value).toEqual({ data: { ticked: { id: 't1', by: { name: 'Slow' } } } });
+      expect((await events.next()).value).toEqual({ data: { ticked: { id: 't2', by: { name: 'Mina' } } } });
+    }
+  });
+
+  test('a client that stops reading is disconnected once 1 MiB waits for it, and the others keep their events', async () => {
+    const token = await signedIn();
+    const reader = connect(token);
+    const stalled = connect(token);
+    const query = 'subscription { ticked(room: "flood") { id } }';
+    const events = reader.iterate({ query });
+    const ended = new Promise<unknown>((resolve) => stalled.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve('complete') }));
+    const first = events.next();
+    await waitUntil(async () => (await router.stats()).subscriptions === 2 && pubsub.topicCount === 1);
+    // The stalled client's process stops reading its socket: the kernel's buffers fill, then the router's.
+    (sockets.get(stalled) as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 200 && (await router.stats()).connections === 2; i++) await pubsub.publish('room:flood', { id: `${i}-${big}`, by: 'p1' });
+    expect((await router.stats()).connections).toBe(1);
+    expect((await first).value).toEqual({ data: { ticked: { id: `0-${big}` } } });
+    (sockets.get(stalled) as unknown as { _socket: { resume(): void } })._socket.resume();
+    // Terminated, not closed: a socket that far behind cannot be sent a close frame.
+    await expect(ended).resolves.toMatchObject({ code: 1006 });
+  }, 30_000);
 
   test('anonymous: the @authenticated subscription is refused with UNAUTHORIZED_FIELD_OR_TYPE', async () => {
     const events = connect().iterate({ query: 'subscription { ticked(room: "r1") { id } }' });
@@ -108,6 +157,19 @@ describe('federated subscriptions through the router', () => {
     await waitUntil(async () => (await upstreamCount()) === 1);
     await router.revocations.revokeSession('doomed', 60);
     await expect(next).rejects.toMatchObject({ code: 4403 });
+  });
+
+  test('a revoked session closes every connection that presents it, and no other', async () => {
+    const doomed = `Bearer ${await issuer.sign({ sub: 'p1', sid: 'doomed-twice' })}`;
+    const query = 'subscription { ticked(room: "r8") { id } }';
+    const [first, second, other] = [connect(doomed), connect(doomed), connect(await signedIn())].map((client) => client.iterate({ query }));
+    const pending = [first.next(), second.next()];
+    const kept = other.next();
+    await waitUntil(async () => (await router.stats()).subscriptions === 3);
+    await router.revocations.revokeSession('doomed-twice', 60);
+    for (const next of pending) await expect(next).rejects.toMatchObject({ code: 4403 });
+    await pubsub.publish('room:r8', { id: 'still here', by: 'p1' });
+    expect((await kept).value).toEqual({ data: { ticked: { id: 'still here' } } });
   });
 
   test('when the subgraph goes away, the client is told at once (1012, retryable) instead of waiting on a feed that lost events', async () => {

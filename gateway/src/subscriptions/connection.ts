@@ -14,6 +14,8 @@ export interface Connection {
 
 /** A subscribe the router accepted: what running it and answering its client need. */
 export interface OperationState {
+  /** The client's id for the subscription, in each of its messages. */
+  id: string;
   connection: Connection;
   /** The operation as the client sent it, to put back the fields the auth directives removed. */
   document: DocumentNode;

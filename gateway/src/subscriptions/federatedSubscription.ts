@@ -10,11 +10,10 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { mapAsyncIterator } from '@dorandoran/service-kit';
 import type { RouterContext } from '../context';
 import type { EventFetches } from './eventFetches';
 import { asksViewerIndependentOnly } from '../viewerIndependence';
-import type { UpstreamEvent, UpstreamRequest } from './sharedUpstreams';
+import type { TopicSubscriber, UpstreamEvent, UpstreamRequest } from './sharedUpstreams';
 
 /** Distinct subscription operations whose plans are kept; past it the oldest is planned again when asked. */
 const MAX_PLANS = 1000;
@@ -83,52 +82,116 @@ export interface RunOptions {
   context: RouterContext;
   /** The data sources of the router's subgraphs, for the `rest` fetches. */
   dataSources: Record<string, GraphQLDataSource<RouterContext>>;
-  /** The primary's events (an upstream subscription, shared by all who ask for the same one). */
-  primaryEvents(request: UpstreamRequest): AsyncIterableIterator<UpstreamEvent>;
+  /** Joins the primary's topic (an upstream subscription, shared by all who ask for the same one); returns the leave. */
+  joinTopic(request: UpstreamRequest, subscriber: TopicSubscriber): () => void;
   /** Where the `rest` fetches of one event are shared by its subscribers. */
   fetches: EventFetches;
 }
 
+/** One event's result for a subscription, serialized at most once however many subscribers send it. */
+export class EventResult {
+  private serialized?: string;
+
+  constructor(readonly result: ExecutionResult) {}
+
+  /** The result as JSON (a GraphQLError serializes as its toJSON). */
+  get json(): string {
+    return (this.serialized ??= JSON.stringify(this.result));
+  }
+}
+
+/** Where one federated subscription's results go, in the order of its events. */
+export interface SubscriptionSink {
+  next(result: EventResult): void;
+  /** The primary subscription completed. */
+  end(): void;
+  /** The primary subscription failed, or an event could not be resolved; nothing follows. */
+  fail(error: unknown): void;
+  /** The primary's upstream socket was not continuous: events may have been lost. */
+  interrupted(): void;
+}
+
 /**
- * Runs one federated subscription: subscribes to the primary fetch, and for each event runs the
+ * Runs one federated subscription: joins the primary fetch's topic, and for each event runs the
  * plan's `rest` with @apollo/gateway's executeQueryPlan, the primary's data source answering with
- * the event and every other fetch going through the event's shared fetches. `return()` leaves the
- * upstream subscription at once.
+ * the event and every other fetch going through the event's shared fetches. Results reach the sink
+ * in the order of the events. Returns the leave: the sink hears nothing after it.
  */
-export function runFederatedSubscription(options: RunOptions): AsyncIterableIterator<ExecutionResult> {
+export function runFederatedSubscription(options: RunOptions, sink: SubscriptionSink): () => void {
   const { node } = options.plan;
   const primary = node.primary;
-  const events = options.primaryEvents({
-    subgraph: primary.serviceName,
-    authorization: options.context.viewer?.authorization ?? '',
-    query: primary.operation,
-    operationName: primary.operationName,
-    variables: pick(options.variables, primary.variableUsages ?? []),
-  });
-  return mapAsyncIterator(events, {
-    map: (event): Promise<ExecutionResult> | ExecutionResult =>
-      event.data
-        ? sharedResult(options, event, () => resolveEvent(options, primary, node.rest, event))
-        : { errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions })) },
-  });
+  // Computed once, not per event: each event looks its shared result up by it.
+  const variablesKey = JSON.stringify(options.variables);
+  let left = false;
+  let finished = false;
+  // Each event's result is resolved at once (shared with the topic's other subscribers), but reaches
+  // the sink only after the previous event's has.
+  let delivered: Promise<void> = Promise.resolve();
+  const inTurn = (settled: Promise<EventResult>) => {
+    delivered = delivered.then(
+      () =>
+        settled.then(
+          (result) => {
+            if (!left && !finished) sink.next(result);
+          },
+          (error: unknown) => finish(() => sink.fail(error)),
+        ),
+    );
+  };
+  const finish = (tell: () => void) => {
+    if (left || finished) return;
+    finished = true;
+    leave();
+    tell();
+  };
+  const leave = options.joinTopic(
+    {
+      subgraph: primary.serviceName,
+      authorization: options.context.viewer?.authorization ?? '',
+      query: primary.operation,
+      operationName: primary.operationName,
+      variables: pick(options.variables, primary.variableUsages ?? []),
+    },
+    {
+      event: (event) =>
+        inTurn(
+          event.data
+            ? sharedResult(options.plan, variablesKey, event, () => resolveEvent(options, primary, node.rest, event))
+            : Promise.resolve(new EventResult({ errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions })) })),
+        ),
+      end: () => {
+        delivered = delivered.then(() => finish(() => sink.end()));
+      },
+      fail: (error) => {
+        delivered = delivered.then(() => finish(() => sink.fail(error)));
+      },
+      interrupted: () => {
+        if (!left && !finished) sink.interrupted();
+      },
+    },
+  );
+  return () => {
+    if (left) return;
+    left = true;
+    leave();
+  };
 }
 
 /** Each event's results, by plan and variables: see sharedResult. */
-const resultsByEvent = new WeakMap<object, Map<SubscriptionPlan, Map<string, Promise<ExecutionResult>>>>();
+const resultsByEvent = new WeakMap<object, Map<SubscriptionPlan, Map<string, Promise<EventResult>>>>();
 
 /**
  * An event belongs to one topic, whose subscribers all present one token: those with the same
- * plan and variables would get the same result, so it is computed once for them (graphql-ws
- * serializes it per socket; the auth filter's restore copies before it changes anything).
+ * plan and variables would get the same result, so it is computed (and serialized) once for them;
+ * the auth filter's restore copies before it changes anything.
  */
-function sharedResult(options: RunOptions, event: UpstreamEvent, resolve: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+function sharedResult(plan: SubscriptionPlan, variablesKey: string, event: UpstreamEvent, resolve: () => Promise<ExecutionResult>): Promise<EventResult> {
   let byPlan = resultsByEvent.get(event);
   if (!byPlan) resultsByEvent.set(event, (byPlan = new Map()));
-  let byVariables = byPlan.get(options.plan);
-  if (!byVariables) byPlan.set(options.plan, (byVariables = new Map()));
-  const variables = JSON.stringify(options.variables);
-  let result = byVariables.get(variables);
-  if (!result) byVariables.set(variables, (result = resolve()));
+  let byVariables = byPlan.get(plan);
+  if (!byVariables) byPlan.set(plan, (byVariables = new Map()));
+  let result = byVariables.get(variablesKey);
+  if (!result) byVariables.set(variablesKey, (result = resolve().then((resolved) => new EventResult(resolved))));
   return result;
 }
 

@@ -44,6 +44,7 @@ export const isRefusal = (prepared: ExecutionArgs | readonly GraphQLError[]): pr
 export async function prepare(
   planner: SubscriptionPlanner,
   payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  id: string,
   connection: Connection,
   options: { policy: () => AuthPolicy; guard: OperationGuard; maxTokens: number },
   operations: WeakMap<object, OperationState>,
@@ -89,7 +90,7 @@ export async function prepare(
     return [new GraphQLError(`The subscription could not be planned: ${(error as Error).message}`, { extensions: { code: 'BAD_REQUEST' } })];
   }
   const contextValue = {};
-  operations.set(contextValue, { connection, document, removed: filtered.removed, plan });
+  operations.set(contextValue, { id, connection, document, removed: filtered.removed, plan });
   return {
     schema,
     document: plan.document,

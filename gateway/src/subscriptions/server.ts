@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { jsonTooDeep, mapAsyncIterator, MAX_JSON_DEPTH, type Logger, type TokenVerifier } from '@dorandoran/service-kit';
+import { jsonTooDeep, MAX_JSON_DEPTH, type Logger, type TokenVerifier } from '@dorandoran/service-kit';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import type { RouterContext } from '../context';
 import type { OperationGuard } from '../protection/operationGuard';
 import { RateLimitedError, type RateLimiter } from '../protection/rateLimits';
 import { SESSION_ENDED, type Connection, type OperationState } from './connection';
+import { DirectDelivery } from './directDelivery';
 import { EventFetches } from './eventFetches';
 import { runFederatedSubscription, SubscriptionPlanner } from './federatedSubscription';
 import { withoutSuggestions } from '../errorFormatting';
@@ -124,36 +125,43 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const state = operations.get(args.contextValue as object)!;
     const schema = state.plan.planner.apiGraphQLSchema;
     subscriptions++;
-    const events = runFederatedSubscription({
-      plan: state.plan,
-      operationName: args.operationName ?? undefined,
-      variables: (args.variableValues ?? {}) as Record<string, unknown>,
-      context: state.connection.context,
-      dataSources,
-      primaryEvents: (request) => upstreams.subscribe(request, { interrupted: () => interrupted(state.connection) }),
-      fetches,
+    const delivery = new DirectDelivery(state.connection.socket, state.id, () => {
+      subscriptions--;
+      leave();
     });
-    return mapAsyncIterator(events, {
-      map: (result) => (state.removed.length ? (restoreRemovedFields(result, state.removed, schema, state.document) as ExecutionResult) : result),
-      lastValueOnError: (error) => {
-        if ((error as { code?: number } | null)?.code === 4403) {
-          // The subgraph refused the token (the session ended) before the router's own recheck saw it:
-          // the client hears it as the router says it, not as an outage.
-          state.connection.socket.close(4403, SESSION_ENDED);
-        }
-        options.logger.warn({ err: error instanceof Error ? error.message : error }, 'upstream subscription failed');
-        return {
-          errors: [
-            new GraphQLError('The subscription was interrupted because a subgraph became unavailable. Subscribe again.', {
-              extensions: { code: 'SERVICE_UNAVAILABLE' },
-            }),
-          ],
-        };
+    const leave = runFederatedSubscription(
+      {
+        plan: state.plan,
+        operationName: args.operationName ?? undefined,
+        variables: (args.variableValues ?? {}) as Record<string, unknown>,
+        context: state.connection.context,
+        dataSources,
+        joinTopic: (request, subscriber) => upstreams.subscribe(request, subscriber),
+        fetches,
       },
-      onEnd: () => {
-        subscriptions--;
+      {
+        next: (result) =>
+          delivery.send(state.removed.length ? JSON.stringify(restoreRemovedFields(result.result, state.removed, schema, state.document)) : result.json),
+        end: () => delivery.end(),
+        fail: (error) => {
+          if ((error as { code?: number } | null)?.code === 4403) {
+            // The subgraph refused the token (the session ended) before the router's own recheck saw it:
+            // the client hears it as the router says it, not as an outage.
+            state.connection.socket.close(4403, SESSION_ENDED);
+          }
+          options.logger.warn({ err: error instanceof Error ? error.message : error }, 'upstream subscription failed');
+          delivery.end({
+            errors: [
+              new GraphQLError('The subscription was interrupted because a subgraph became unavailable. Subscribe again.', {
+                extensions: { code: 'SERVICE_UNAVAILABLE' },
+              }),
+            ],
+          });
+        },
+        interrupted: () => interrupted(state.connection),
       },
-    });
+    );
+    return delivery.iterator;
   }
 
   const { config } = options;
@@ -224,7 +232,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const prepared = overLimit
           ? [overLimit]
           : planner
-            ? await prepare(planner, payload, connection, options, operations)
+            ? await prepare(planner, payload, id, connection, options, operations)
             : [new GraphQLError('The router is still loading its supergraph; try again.', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
         if (isRefusal(prepared)) {
           connection.held.delete(id);

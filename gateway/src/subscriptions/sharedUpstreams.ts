@@ -17,8 +17,16 @@ export interface UpstreamRequest {
   variables: Record<string, unknown>;
 }
 
-/** What a topic tells one of its subscribers besides its events. */
+/**
+ * One subscriber of a topic: it is told each event as it arrives, in order, synchronously (so a
+ * topic's N subscribers cost N calls, not N queues), and how the topic ended.
+ */
 export interface TopicSubscriber {
+  event(event: UpstreamEvent): void;
+  /** The upstream subscription completed. */
+  end(): void;
+  /** The upstream subscription failed (the subgraph refused it, or could not be reached). */
+  fail(error: unknown): void;
   /** The upstream socket the topic rides on was not continuous: events may have been lost. */
   interrupted(): void;
 }
@@ -31,24 +39,11 @@ export interface SharedUpstreamsOptions {
   connect(subgraph: string, authorization: string, interrupted: () => void): Client;
 }
 
-/**
- * Events a subscriber has not taken yet. Past this the subscriber is so far behind that it is
- * told it was cut off (as a subgraph restart tells it) rather than held in memory without bound.
- */
-export const MAX_QUEUED_EVENTS = 1000;
-
-interface Subscriber {
-  push(event: UpstreamEvent): void;
-  fail(error: unknown): void;
-  end(): void;
-  readonly outside: TopicSubscriber;
-}
-
 interface Topic {
   key: string;
   upstream: UpstreamClient;
   events: AsyncIterator<UpstreamEvent>;
-  subscribers: Set<Subscriber>;
+  subscribers: Set<TopicSubscriber>;
   closed: boolean;
 }
 
@@ -81,13 +76,13 @@ export class SharedUpstreams {
     return this.topics.size;
   }
 
-  subscribe(request: UpstreamRequest, outside: TopicSubscriber): AsyncIterableIterator<UpstreamEvent> {
+  /** Joins the request's topic (opening it if it is new). Returns the leave, which takes effect at once. */
+  subscribe(request: UpstreamRequest, subscriber: TopicSubscriber): () => void {
     // Variables come coerced, in the operation's declaration order, so equal requests print alike.
     const key = JSON.stringify([request.subgraph, request.authorization, request.query, request.operationName ?? null, request.variables]);
     const topic = this.topics.get(key) ?? this.open(key, request);
-    const { iterator, subscriber } = queue(outside, () => this.leave(topic, subscriber));
     topic.subscribers.add(subscriber);
-    return iterator;
+    return () => this.leave(topic, subscriber);
   }
 
   private open(key: string, request: UpstreamRequest): Topic {
@@ -112,7 +107,7 @@ export class SharedUpstreams {
       key,
       topics: new Set(),
       client: this.options.connect(subgraph, authorization, () => {
-        for (const topic of upstream.topics) for (const subscriber of topic.subscribers) subscriber.outside.interrupted();
+        for (const topic of upstream.topics) for (const subscriber of topic.subscribers) subscriber.interrupted();
       }),
     };
     this.clients.set(key, upstream);
@@ -124,7 +119,7 @@ export class SharedUpstreams {
       for (;;) {
         const step = await topic.events.next();
         if (step.done) break;
-        for (const subscriber of topic.subscribers) subscriber.push(step.value);
+        for (const subscriber of topic.subscribers) subscriber.event(step.value);
       }
       for (const subscriber of topic.subscribers) subscriber.end();
     } catch (error) {
@@ -134,8 +129,8 @@ export class SharedUpstreams {
     }
   }
 
-  private leave(topic: Topic, subscriber: Subscriber) {
-    topic.subscribers.delete(subscriber);
+  private leave(topic: Topic, subscriber: TopicSubscriber) {
+    if (!topic.subscribers.delete(subscriber)) return;
     if (topic.subscribers.size === 0) this.close(topic);
   }
 
@@ -153,88 +148,4 @@ export class SharedUpstreams {
       void Promise.resolve(upstream.client.dispose()).catch(() => undefined);
     }
   }
-}
-
-/**
- * A subscriber's own queue of its topic's events, as an iterator graphql-ws can run: `return()`
- * takes effect at once (the client left), also while a `next()` waits.
- */
-function queue(outside: TopicSubscriber, onLeave: () => void): { iterator: AsyncIterableIterator<UpstreamEvent>; subscriber: Subscriber } {
-  const queued: UpstreamEvent[] = [];
-  let waiting: { resolve: (step: IteratorResult<UpstreamEvent>) => void; reject: (error: unknown) => void } | undefined;
-  let failure: { error: unknown } | undefined;
-  let ended = false;
-  let left = false;
-
-  const leave = () => {
-    if (left) return;
-    left = true;
-    onLeave();
-  };
-  const settle = () => {
-    if (!waiting) return;
-    const { resolve, reject } = waiting;
-    if (queued.length) {
-      waiting = undefined;
-      resolve({ value: queued.shift()!, done: false });
-    } else if (failure) {
-      waiting = undefined;
-      reject(failure.error);
-    } else if (ended) {
-      waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
-  };
-  const subscriber: Subscriber = {
-    outside,
-    push(event) {
-      if (ended || failure) return;
-      if (queued.length >= MAX_QUEUED_EVENTS) {
-        outside.interrupted();
-        return;
-      }
-      queued.push(event);
-      settle();
-    },
-    fail(error) {
-      failure = { error };
-      settle();
-    },
-    end() {
-      ended = true;
-      settle();
-    },
-  };
-  const iterator: AsyncIterableIterator<UpstreamEvent> = {
-    next() {
-      if (left) return Promise.resolve({ value: undefined, done: true });
-      if (queued.length) return Promise.resolve({ value: queued.shift()!, done: false });
-      if (failure) {
-        leave();
-        return Promise.reject(failure.error);
-      }
-      if (ended) {
-        leave();
-        return Promise.resolve({ value: undefined, done: true });
-      }
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    return() {
-      leave();
-      ended = true;
-      queued.length = 0;
-      settle();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error: unknown) {
-      leave();
-      return Promise.reject(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return { iterator, subscriber };
 }

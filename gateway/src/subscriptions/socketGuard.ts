@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 /** The WebSocket close code that tells a graphql-ws client to reconnect later (it retries it). */
 export const TRY_AGAIN_LATER = 1013;
@@ -30,9 +30,18 @@ export function guardSockets(wss: WebSocketServer, options: { maxPerIp: number; 
       socket.close(TRY_AGAIN_LATER, `Too many connections from your address (${options.maxPerIp} at most); try again later`);
       return;
     }
-    // A socket this far behind cannot be sent a close frame either.
-    const dropIfBacklogged = () => socket.bufferedAmount > MAX_UNSENT_BYTES && socket.terminate();
-    socket.on('message', dropIfBacklogged);
-    socket.on('ping', dropIfBacklogged);
+    const drop = () => dropIfBacklogged(socket);
+    socket.on('message', drop);
+    socket.on('ping', drop);
   });
+}
+
+/**
+ * Ends a socket that has more than MAX_UNSENT_BYTES waiting, before more is written to it: a
+ * socket this far behind cannot be sent a close frame either. Says whether it did.
+ */
+export function dropIfBacklogged(socket: WebSocket): boolean {
+  if (socket.bufferedAmount <= MAX_UNSENT_BYTES) return false;
+  socket.terminate();
+  return true;
 }
