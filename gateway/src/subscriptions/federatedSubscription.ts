@@ -100,6 +100,32 @@ export class EventResult {
   }
 }
 
+/**
+ * An event's result while it is resolved, shared by the subscribers who wait for it: each is
+ * called once it settles (a call each, not a promise each: 10,000 subscribers of one event).
+ */
+class PendingResult {
+  outcome?: { result: EventResult } | { error: unknown };
+  private waiting: (() => void)[] = [];
+
+  constructor(resolving: Promise<ExecutionResult> | ExecutionResult) {
+    if (!(resolving instanceof Promise)) this.outcome = { result: new EventResult(resolving) };
+    else resolving.then((result) => this.settle({ result: new EventResult(result) }), (error: unknown) => this.settle({ error }));
+  }
+
+  onSettled(waiter: () => void): void {
+    if (this.outcome) waiter();
+    else this.waiting.push(waiter);
+  }
+
+  private settle(outcome: NonNullable<PendingResult['outcome']>) {
+    this.outcome = outcome;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const waiter of waiting) waiter();
+  }
+}
+
 /** Where one federated subscription's results go, in the order of its events. */
 export interface SubscriptionSink {
   next(result: EventResult): void;
@@ -125,24 +151,31 @@ export function runFederatedSubscription(options: RunOptions, sink: Subscription
   let left = false;
   let finished = false;
   // Each event's result is resolved at once (shared with the topic's other subscribers), but reaches
-  // the sink only after the previous event's has.
-  let delivered: Promise<void> = Promise.resolve();
-  const inTurn = (settled: Promise<EventResult>) => {
-    delivered = delivered.then(
-      () =>
-        settled.then(
-          (result) => {
-            if (!left && !finished) sink.next(result);
-          },
-          (error: unknown) => finish(() => sink.fail(error)),
-        ),
-    );
-  };
+  // the sink only after the previous event's has: the steps wait in order, the first unsettled one
+  // holding the rest back.
+  const steps: (PendingResult | { end: true } | { fail: unknown })[] = [];
   const finish = (tell: () => void) => {
+    steps.length = 0;
     if (left || finished) return;
     finished = true;
     leave();
     tell();
+  };
+  const drain = (): void => {
+    while (steps.length) {
+      const step = steps[0];
+      if (!(step instanceof PendingResult)) return finish(() => ('fail' in step ? sink.fail(step.fail) : sink.end()));
+      const outcome = step.outcome;
+      if (!outcome) return step.onSettled(drain);
+      steps.shift();
+      if ('error' in outcome) return finish(() => sink.fail(outcome.error));
+      if (!left && !finished) sink.next(outcome.result);
+    }
+  };
+  const enqueue = (step: (typeof steps)[number]) => {
+    if (left || finished) return;
+    steps.push(step);
+    if (steps.length === 1) drain();
   };
   const leave = options.joinTopic(
     {
@@ -154,17 +187,13 @@ export function runFederatedSubscription(options: RunOptions, sink: Subscription
     },
     {
       event: (event) =>
-        inTurn(
+        enqueue(
           event.data
             ? sharedResult(options.plan, variablesKey, event, () => resolveEvent(options, primary, node.rest, event))
-            : Promise.resolve(new EventResult({ errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions })) })),
+            : new PendingResult({ errors: (event.errors ?? []).map((error) => new GraphQLError(error.message, { extensions: error.extensions })) }),
         ),
-      end: () => {
-        delivered = delivered.then(() => finish(() => sink.end()));
-      },
-      fail: (error) => {
-        delivered = delivered.then(() => finish(() => sink.fail(error)));
-      },
+      end: () => enqueue({ end: true }),
+      fail: (error) => enqueue({ fail: error }),
       interrupted: () => {
         if (!left && !finished) sink.interrupted();
       },
@@ -173,25 +202,26 @@ export function runFederatedSubscription(options: RunOptions, sink: Subscription
   return () => {
     if (left) return;
     left = true;
+    steps.length = 0;
     leave();
   };
 }
 
 /** Each event's results, by plan and variables: see sharedResult. */
-const resultsByEvent = new WeakMap<object, Map<SubscriptionPlan, Map<string, Promise<EventResult>>>>();
+const resultsByEvent = new WeakMap<object, Map<SubscriptionPlan, Map<string, PendingResult>>>();
 
 /**
  * An event belongs to one topic, whose subscribers all present one token: those with the same
  * plan and variables would get the same result, so it is computed (and serialized) once for them;
  * the auth filter's restore copies before it changes anything.
  */
-function sharedResult(plan: SubscriptionPlan, variablesKey: string, event: UpstreamEvent, resolve: () => Promise<ExecutionResult>): Promise<EventResult> {
+function sharedResult(plan: SubscriptionPlan, variablesKey: string, event: UpstreamEvent, resolve: () => Promise<ExecutionResult>): PendingResult {
   let byPlan = resultsByEvent.get(event);
   if (!byPlan) resultsByEvent.set(event, (byPlan = new Map()));
   let byVariables = byPlan.get(plan);
   if (!byVariables) byPlan.set(plan, (byVariables = new Map()));
   let result = byVariables.get(variablesKey);
-  if (!result) byVariables.set(variablesKey, (result = resolve().then((resolved) => new EventResult(resolved))));
+  if (!result) byVariables.set(variablesKey, (result = new PendingResult(resolve())));
   return result;
 }
 
