@@ -169,7 +169,14 @@ export function runFederatedSubscription(options: RunOptions, sink: Subscription
       if (!outcome) return step.onSettled(drain);
       steps.shift();
       if ('error' in outcome) return finish(() => sink.fail(outcome.error));
-      if (!left && !finished) sink.next(outcome.result);
+      if (left || finished) continue;
+      try {
+        sink.next(outcome.result);
+      } catch (error) {
+        // Thrown here it would stop the event's other subscribers (and be an unhandled rejection):
+        // this subscription ends with it instead.
+        return finish(() => sink.fail(error));
+      }
     }
   };
   const enqueue = (step: (typeof steps)[number]) => {
