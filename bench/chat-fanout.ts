@@ -175,6 +175,8 @@ interface CountResult {
   retained?: { heapBefore: number; heapAfter: number; rssBefore: number; rssAfter: number };
   /** Router CPU per delivered event, µs (router+users path; one per round). */
   cpuPerEvent: number[];
+  /** The floor server's CPU per delivered event, µs (one per round). */
+  floorCpuPerEvent: number[];
 }
 
 async function main() {
@@ -222,7 +224,8 @@ async function main() {
     services.push(await startProcess('auth', 'subgraphs/auth/src/index.ts', env, url(ports.auth)));
     services.push(await startProcess('users', 'subgraphs/users/src/index.ts', env, url(ports.users)));
     services.push(await startProcess('chat', 'subgraphs/chat/src/index.ts', env, url(ports.chat)));
-    if (!MEMORY_ONLY) services.push(await startProcess('floor', 'bench/fanout-floor.ts', { FLOOR_PORT: String(ports.floor) }, url(ports.floor)));
+    const floor = MEMORY_ONLY ? undefined : await startProcess('floor', 'bench/fanout-floor.ts', { FLOOR_PORT: String(ports.floor) }, url(ports.floor));
+    if (floor) services.push(floor);
     router = await startProcess('router', 'gateway/src/index.ts', env, url(ports.router), routerArgs);
 
     const members: { token: string; id: string }[] = [];
@@ -301,11 +304,13 @@ async function main() {
     }
     async function round(mode: Mode, subscribers: number): Promise<{ latencies: number[]; usersCalls: number; cpuPerEvent: number }> {
       const usersBefore = await requestsServed(url(ports.users));
-      const cpuBefore = await cpuMicros(router!.process.pid!);
+      // The CPU of the process that fans the message out: the floor server on its path, else the router.
+      const fanningOut = (mode === 'floor' ? floor! : router!).process.pid!;
+      const cpuBefore = await cpuMicros(fanningOut);
       const started = performance.now();
       const id = await send(mode);
       await eventually(() => (received.get(id)?.length ?? 0) >= subscribers, `all ${subscribers} received message ${id}`, 60_000 + 20 * subscribers);
-      const cpuPerEvent = ((await cpuMicros(router!.process.pid!)) - cpuBefore) / subscribers;
+      const cpuPerEvent = ((await cpuMicros(fanningOut)) - cpuBefore) / subscribers;
       const times = received.get(id)!;
       received.delete(id);
       // The sender's sendMessage itself is not a users call; everything users served meanwhile was the plan's.
@@ -319,6 +324,7 @@ async function main() {
       const result: CountResult = {
         subscribers,
         cpuPerEvent: [],
+        floorCpuPerEvent: [],
         paths: Object.fromEntries(ALL_MODES.map((mode) => [mode, { p50: [], p99: [], max: [], usersCalls: [] }])) as unknown as Record<Mode, PathResult>,
       };
       for (let cycle = 0; cycle < cyclesFor(subscribers); cycle++) {
@@ -376,6 +382,7 @@ async function main() {
               for (const [key, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`);
             }
             if (mode === 'router+users') result.cpuPerEvent.push(cpuPerEvent);
+            if (mode === 'floor') result.floorCpuPerEvent.push(cpuPerEvent);
             const path = result.paths[mode];
             path.p50.push(percentile(latencies, 50));
             path.p99.push(percentile(latencies, 99));
@@ -430,8 +437,11 @@ function report(result: CountResult) {
         `RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB (${perSubscriber(rssBefore, rssAfter)} KiB per subscriber)`,
     );
   }
-  if (result.cpuPerEvent.length)
-    console.log(`router CPU per delivered event (router+users): median ${median(result.cpuPerEvent).toFixed(1)} µs over ${result.cpuPerEvent.length} rounds (${result.cpuPerEvent.map((value) => value.toFixed(1)).join(', ')})`);
+  const cpuLine = (who: string, values: number[]) => {
+    if (values.length) console.log(`${who} CPU per delivered event: median ${median(values).toFixed(1)} µs over ${values.length} rounds (${values.map((value) => value.toFixed(1)).join(', ')})`);
+  };
+  cpuLine('router (router+users)', result.cpuPerEvent);
+  cpuLine('floor server', result.floorCpuPerEvent);
   if (result.memory) console.log(`router RSS ${result.memory.before.toFixed(1)} → ${result.memory.after.toFixed(1)} MiB with ${result.subscribers} idle subscriptions`);
 }
 
