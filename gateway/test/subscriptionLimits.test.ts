@@ -8,36 +8,11 @@ import { canRunRedisServer, startRedisServer } from '@dorandoran/test-support/re
 import { eventually, within } from '@dorandoran/test-support/ws';
 import { createTokenChecks } from '../src/subscriptions/tokenChecks';
 import { startTestRouter } from './helpers/router';
-
-const TICKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])
-type Query { ping: String }
-type Subscription { ticked(room: ID!): Tick! @authenticated }
-type Tick { id: ID! }`;
+import { ticksSubgraph } from './helpers/ticks';
 
 const MAX_SUBSCRIPTIONS = 3;
 const MAX_SOCKETS = 8;
 const MAX_BODY_BYTES = 8192;
-
-/** A subgraph whose `ticked(room:)` follows a topic of the test's pub/sub; `rooms` tells which were subscribed to. */
-function ticksSubgraph(pubsub: ReturnType<typeof createMemoryPubSub>, rooms: Set<string>) {
-  return {
-    name: 'ticks',
-    typeDefs: TICKS,
-    subscriptions: true,
-    resolvers: {
-      Query: { ping: () => 'pong' },
-      Subscription: {
-        ticked: {
-          subscribe: (_: unknown, { room }: { room: string }) => {
-            rooms.add(room);
-            return pubsub.subscribe(`room:${room}`);
-          },
-          resolve: (tick: unknown) => tick,
-        },
-      },
-    },
-  };
-}
 
 /** A raw graphql-ws socket, to send what no well-behaved client sends. */
 async function rawSocket(url: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }>; messages: unknown[] }> {

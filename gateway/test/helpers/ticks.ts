@@ -9,9 +9,10 @@ type Person @key(fields: "id", resolvable: false) { id: ID! }`;
 
 /**
  * A subgraph whose `ticked(room:)` follows `room:<room>` on the test's pub/sub; a tick's `by` is a
- * Person for another subgraph of the test to resolve.
+ * Person for another subgraph of the test to resolve. `rooms`, when given, collects the rooms
+ * subscribed to on the subgraph.
  */
-export function ticksSubgraph(pubsub: ReturnType<typeof createMemoryPubSub>): TestSubgraph {
+export function ticksSubgraph(pubsub: ReturnType<typeof createMemoryPubSub>, rooms?: Set<string>): TestSubgraph {
   return {
     name: 'ticks',
     typeDefs: TICKS,
@@ -19,7 +20,13 @@ export function ticksSubgraph(pubsub: ReturnType<typeof createMemoryPubSub>): Te
     resolvers: {
       Query: { ping: () => 'pong' },
       Subscription: {
-        ticked: { subscribe: (_: unknown, { room }: { room: string }) => pubsub.subscribe(`room:${room}`), resolve: (tick: unknown) => tick },
+        ticked: {
+          subscribe: (_: unknown, { room }: { room: string }) => {
+            rooms?.add(room);
+            return pubsub.subscribe(`room:${room}`);
+          },
+          resolve: (tick: unknown) => tick,
+        },
       },
       Tick: { by: (tick: { by: string }) => ({ id: tick.by }) },
     },
