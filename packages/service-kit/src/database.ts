@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { lockEmbeddedDatabase } from './embeddedLock';
 import type { Logger } from './logger';
@@ -23,6 +24,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Drop the server database on close (tests). */
   dropOnClose?: boolean;
+  /**
+   * Tests: a new server database is a copy of one already migrated to these migrations (kept on the
+   * server as `template_<service>_<hash of the migrations>`, made by the first database that needs it)
+   * instead of an empty one that runs every migration: 1.1 s of the server's CPU less per new database.
+   */
+  fromMigratedTemplate?: boolean;
   logger: Logger;
 }
 
@@ -126,7 +133,9 @@ async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> 
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+      const template = options.fromMigratedTemplate ? await migratedTemplate(client, admin, options) : undefined;
+      const copy = template ? ` TEMPLATE "${template}" STRATEGY FILE_COPY` : '';
+      await client.query(`CREATE DATABASE "${name}"${copy}`).catch((error: { code?: string }) => {
         // Another instance created it first: 42P04 when it had finished, a unique violation on
         // pg_database's name when both were creating it at once.
         if (error.code !== '42P04' && error.code !== '23505') throw error;
@@ -147,6 +156,41 @@ async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> 
       await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => dropper.end());
     },
   };
+}
+
+/**
+ * The name of a database migrated to `options.migrations`, made when missing. Concurrent callers (test
+ * workers side by side) take turns under an advisory lock; the database is migrated under another name
+ * and renamed once done, so one whose maker died half-way is never copied. Templates of other
+ * migrations of the service are dropped (when no one is copying them).
+ */
+async function migratedTemplate(client: Client, admin: URL, options: DatabaseOptions): Promise<string> {
+  const fingerprint = createHash('sha256');
+  for (const migration of options.migrations) fingerprint.update(`${migration.name}\n${migration.toString()}\n`);
+  const prefix = `template_${options.service}_`;
+  const name = `${prefix}${fingerprint.digest('hex').slice(0, 16)}`;
+  const building = `${name}_building`;
+  await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount !== 0) return name;
+    await client.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${building}"`);
+    const url = new URL(admin);
+    url.pathname = `/${building}`;
+    const orm = await MikroORM.init({ ...ormOptions(options), clientUrl: url.toString(), pool: { min: 0, max: 1 } });
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
+    await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    const stale = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2', [prefix, name]);
+    for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
+    return name;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+  }
 }
 
 /**

@@ -23,13 +23,16 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** A fresh database per service and test file: on DATABASE_URL's server when set, in-memory PGlite otherwise. */
+/**
+ * A fresh database per service and test file: on DATABASE_URL's server when set (a copy of one migrated
+ * once per run, see `fromMigratedTemplate`), in-memory PGlite otherwise.
+ */
 export function testDatabase(service: string): DatabaseTarget {
   const server = process.env.DATABASE_URL;
   if (!server) return {};
   const url = new URL(server);
   url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
-  return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true };
+  return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true, fromMigratedTemplate: true };
 }
 
 /** Drops a database testDatabase made (what `dropOnClose` does, for a database several instances used in turn). */
