@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { jsonTooDeep, MAX_JSON_DEPTH } from './jsonDepth';
 import type { Logger } from './logger';
@@ -186,7 +186,22 @@ export const readinessRoute = (checks: () => Record<string, ReadinessCheck>): Ht
   },
 });
 
+/** Each listening server's open connections and unfinished answers, for closeServer. */
+const underWay = new WeakMap<Server, { sockets: Set<Socket>; answers: Set<ServerResponse> }>();
+
 export async function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
+  if (!underWay.has(server)) {
+    const { sockets, answers } = { sockets: new Set<Socket>(), answers: new Set<ServerResponse>() };
+    underWay.set(server, { sockets, answers });
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+      answers.add(res);
+      res.once('close', () => answers.delete(res));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -201,10 +216,18 @@ export async function closeServer(server: Server): Promise<void> {
   if (!server.listening) return;
   // close() ends only the connections idle at that moment; a keep-alive connection busy then was
   // served for as long as its client kept sending (a router under steady traffic never exited after
-  // SIGTERM). From now on each answer closes its connection, so clients move to another instance.
+  // SIGTERM). From now on each answer closes its connection, so clients move to another instance:
+  // the answers under way as well as those to requests still to come on open connections.
+  const { sockets, answers } = underWay.get(server) ?? { sockets: [], answers: [] };
+  for (const res of answers) if (!res.headersSent) res.setHeader('connection', 'close');
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close'));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // A connection that has sent nothing yet (a browser opens one ahead of need, and reopens one as soon
+  // as its WebSocket is closed) is not idle to Node until its headers time out (60 s): a stopping router
+  // waited that long for a page that was open on it. Nothing was asked on it, so nothing is lost.
+  for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+  await closed;
 }
 
 export const healthRoute = (check: () => Promise<Record<string, unknown>> | Record<string, unknown> = () => ({})): HttpRoute => ({
