@@ -9,11 +9,11 @@ const swc = [
 
 const { existsSync } = require('node:fs');
 
-// The browser suite needs Chromium (test/browser/support/browser.ts). Without it a developer's run
-// skips that suite and says so; CI (CI=true) installs Chromium and runs it, so it fails there instead.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The browser suite needs Chromium's headless shell (test/browser/support/browser.ts). Without it a developer's
+// run skips that suite and says so; CI (CI=true) installs it and runs the suite, so it fails there instead.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
 const skipBrowser = !existsSync(chromium) && !process.env.CI;
-if (skipBrowser) console.warn(`Skipping the browser tests (test/browser): no Chromium at ${chromium}. Install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+if (skipBrowser) console.warn(`Skipping the browser tests (test/browser): no Chromium at ${chromium}. Install it (apt-get install chromium-headless-shell) or set CHROMIUM_PATH.`);
 
 module.exports = {
   testEnvironment: 'node',
