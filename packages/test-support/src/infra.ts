@@ -3,14 +3,23 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import type { DatabaseTarget } from '@dorandoran/service-kit';
 
+/** How many slices the range below is cut into, one per jest worker (modulo this). */
+const PORT_SLICES = 4;
+const PORT_SLICE_SIZE = 3000;
+/** This worker's slice: a port another worker has picked but its service has not bound yet is never picked here. */
+const portSlice = (Number(process.env.JEST_WORKER_ID ?? 1) - 1) % PORT_SLICES;
+/** Ports this test file was given: a port is bound only when its service starts, and two given the same one fail. */
+const givenPorts = new Set<number>();
+
 /**
  * A free port below the kernel's ephemeral range (32768+): the services must know each other's
  * URLs before they start, and a port picked here must not be taken meanwhile by some socket bound
- * to port 0 (PGlite's, another test's).
+ * to port 0 (PGlite's, another test's), by another test worker or by an earlier call.
  */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
+    const port = 20000 + portSlice * PORT_SLICE_SIZE + Math.floor(Math.random() * PORT_SLICE_SIZE);
+    if (givenPorts.has(port)) continue;
     const server = createServer();
     const free = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
@@ -18,6 +27,7 @@ export async function freePort(): Promise<number> {
     });
     if (free) {
       await new Promise((resolve) => server.close(resolve));
+      givenPorts.add(port);
       return port;
     }
   }
