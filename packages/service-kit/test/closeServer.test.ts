@@ -11,6 +11,8 @@ let server: Server;
 let port: number;
 /** When the server last finished an answer. */
 let answeredAt: number | undefined;
+/** Resolves once the server has the next request. */
+let received: Promise<unknown>;
 const sockets: Socket[] = [];
 
 beforeEach(async () => {
@@ -19,6 +21,7 @@ beforeEach(async () => {
     setTimeout(() => res.end('answered', () => (answeredAt = Date.now())), delay);
   });
   port = await listen(server, 0, '127.0.0.1');
+  received = new Promise((resolve) => server.once('request', resolve));
 });
 
 afterEach(() => {
@@ -62,7 +65,7 @@ test('connections that have asked nothing do not hold the server open: they are 
 
 test('a request under way when the server stops is answered, telling the client to close, before the server closes', async () => {
   const answer = get('/?delay=300');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await received;
   const idle = await silentConnection();
   let closedAt: number | undefined;
   const closing = closeServer(server).then(() => (closedAt = Date.now()));
