@@ -67,14 +67,21 @@ const externalRootPackages: Plugin = {
   },
 };
 
-export async function buildServices(): Promise<void> {
+export interface BuildOptions {
+  /** Where the bundles go (dist/ unless given): under the root, so that their `require`s find the root's node_modules. */
+  outdir?: string;
+  /** Copy the web app in when `npm run build:web` has made it (the default). */
+  webApp?: boolean;
+}
+
+export async function buildServices({ outdir = DIST, webApp = true }: BuildOptions = {}): Promise<void> {
   if (PATCHED_PACKAGES.size > 0) console.log(`Bundling the patched ${[...PATCHED_PACKAGES].join(', ')} (patches/).`);
-  rmSync(DIST, { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
     entryPoints: ENTRY_POINTS,
     outbase: '.',
-    outdir: 'dist',
+    outdir,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -87,17 +94,20 @@ export async function buildServices(): Promise<void> {
     plugins: [externalRootPackages],
     logLevel: 'warning',
   });
-  for (const asset of ASSETS) cpSync(path.join(ROOT, asset), path.join(DIST, asset));
-  const webApp = path.join(ROOT, 'web', 'dist');
-  if (existsSync(path.join(webApp, 'index.html'))) cpSync(webApp, path.join(DIST, 'web', 'dist'), { recursive: true });
+  for (const asset of ASSETS) cpSync(path.join(ROOT, asset), path.join(outdir, asset));
+  const builtWebApp = path.join(ROOT, 'web', 'dist');
+  if (webApp && existsSync(path.join(builtWebApp, 'index.html'))) cpSync(builtWebApp, path.join(outdir, 'web', 'dist'), { recursive: true });
 }
 
 if (require.main === module) {
   const started = performance.now();
-  buildServices().then(
+  // `--outdir <folder>`: there instead of dist/, without the web app (the test support's compiled services).
+  const flag = process.argv.indexOf('--outdir');
+  const outdir = flag > 0 ? path.resolve(process.argv[flag + 1]) : DIST;
+  buildServices({ outdir, webApp: flag < 0 }).then(
     () => {
-      const web = existsSync(path.join(DIST, 'web', 'dist')) ? 'with the web app' : 'without the web app (run `npm run build:web` first to include it)';
-      console.log(`Built ${ENTRY_POINTS.length} entry points into dist/ ${web} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+      const web = existsSync(path.join(outdir, 'web', 'dist')) ? 'with the web app' : 'without the web app (run `npm run build:web` first to include it)';
+      console.log(`Built ${ENTRY_POINTS.length} entry points into ${path.relative(ROOT, outdir)}/ ${web} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     },
     (error: unknown) => {
       console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -34,8 +34,12 @@ const INPUTS = [
   'package-lock.json',
 ];
 
-/** A SHA-256 over the inputs' paths and contents (not their times: a clone, checkout or copy changes those without changing the app). */
-export function webInputsHash(): string {
+/**
+ * A SHA-256 over the paths and contents of the files and folders given relative to the root (not
+ * their times: a clone, checkout or copy changes those without changing what is built); missing ones
+ * are left out.
+ */
+export function inputsHash(inputs: readonly string[]): string {
   const hash = createHash('sha256');
   const visit = (relative: string) => {
     const file = path.join(ROOT, relative);
@@ -48,7 +52,7 @@ export function webInputsHash(): string {
     const content = readFileSync(file);
     hash.update(`${relative}\0${content.length}\0`).update(content);
   };
-  for (const input of INPUTS) visit(input);
+  for (const input of inputs) visit(input);
   return hash.digest('hex');
 }
 
@@ -75,7 +79,7 @@ export async function buildWebIfChanged(options: WebBuildOptions = {}): Promise<
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   return withBuildLock(async () => {
-    const inputs = webInputsHash();
+    const inputs = inputsHash(INPUTS);
     const stamp = statSync(STAMP, { throwIfNoEntry: false });
     const complete = stamp !== undefined && statSync(INDEX_HTML, { throwIfNoEntry: false }) !== undefined;
     if (complete && options.acceptBuiltSince !== undefined && stamp.mtimeMs >= options.acceptBuiltSince) return { built: false, seconds: seconds() };

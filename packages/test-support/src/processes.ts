@@ -5,14 +5,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { compiledServices } from './compiledServices';
 import { freePort } from './infra';
 
 /**
- * The supergraph as it runs in production: every service its own process (`node --import tsx
- * <service>/src/index.ts`, what `npm run start:<service>` runs, minus tsx's wrapper process so
- * that a signal reaches the service itself), sharing one Redis. The database follows
- * DATABASE_URL: a fresh database per service on that server (dropped by close()), or embedded
- * PGlite under a temporary DATA_DIR per process.
+ * The supergraph as it runs in production: every service its own process, started from its compiled
+ * bundle as the image starts it (`node <build>/<service>/src/index.js`, compiledServices.ts), sharing
+ * one Redis. The database follows DATABASE_URL: a fresh database per service on that server (dropped
+ * by close()), or embedded PGlite under a temporary DATA_DIR per process.
  */
 
 export const SERVICE_NAMES = ['auth', 'users', 'chat', 'store', 'batch', 'router'] as const;
@@ -90,6 +90,7 @@ const instanceUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
 export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
   // Embedded PGlite is one process's own: replicas share a database only on a server.
   if (!process.env.DATABASE_URL && Object.values(options.replicas ?? {}).some((count) => count > 1)) throw new Error('replicas need DATABASE_URL (PostgreSQL)');
+  const build = await compiledServices();
   const instancePorts = Object.fromEntries(
     await Promise.all(SERVICE_NAMES.map(async (name) => [name, await Promise.all(Array.from({ length: options.replicas?.[name] ?? 1 }, () => freePort()))] as const)),
   ) as Record<ServiceName, number[]>;
@@ -136,7 +137,8 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   const makeInstance = (name: ServiceName, port: number) => {
     const index = instances[name].length;
     const env = { ...common, [portVariable(name)]: String(port), DATA_DIR: path.join(tempDir, index === 0 ? name : `${name}-${index}`) };
-    const instance = serviceProcess(name, instanceUrl(port), env, log, index === 0 ? name : `${name}-${index}`, options.readyTimeoutMs ?? 90_000);
+    const entry = path.join(build, SERVICE_ENTRY[name].replace(/\.ts$/, '.js'));
+    const instance = serviceProcess(name, entry, instanceUrl(port), env, log, index === 0 ? name : `${name}-${index}`, options.readyTimeoutMs ?? 90_000);
     instances[name].push(instance);
     return instance;
   };
@@ -171,7 +173,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
   return stack;
 }
 
-function serviceProcess(name: ServiceName, url: string, env: Record<string, string>, log: WriteStream, label: string, readyTimeoutMs: number): ServiceProcess {
+function serviceProcess(name: ServiceName, entry: string, url: string, env: Record<string, string>, log: WriteStream, label: string, readyTimeoutMs: number): ServiceProcess {
   let child: ChildProcess | undefined;
   const ready = url.replace(/\/graphql$/, '/ready');
   const service: ServiceProcess = {
@@ -182,7 +184,8 @@ function serviceProcess(name: ServiceName, url: string, env: Record<string, stri
     },
     async start() {
       if (service.running) throw new Error(`${label} is already running`);
-      const spawned = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY[name]], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      // Source maps: a stack in the log names the TypeScript file and line.
+      const spawned = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
       child = spawned;
       children.add(spawned);
       const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${label}] `);
