@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20000 + portSlice * PORT_SLICE_SIZE + Math.floor(Math.random() * PORT_SLICE_SIZE);
     if (givenPorts.has(port)) continue;
+    // Taken before the check, so that calls made at once never check the same port.
+    givenPorts.add(port);
     const server = createServer();
     const free = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
@@ -27,15 +29,15 @@ export async function freePort(): Promise<number> {
     });
     if (free) {
       await new Promise((resolve) => server.close(resolve));
-      givenPorts.add(port);
       return port;
     }
+    givenPorts.delete(port);
   }
 }
 
 /**
  * A fresh database per service and test file: on DATABASE_URL's server when set (a copy of one migrated
- * once per run, see `fromMigratedTemplate`), in-memory PGlite otherwise.
+ * once for the service's current migrations, see `fromMigratedTemplate`), in-memory PGlite otherwise.
  */
 export function testDatabase(service: string): DatabaseTarget {
   const server = process.env.DATABASE_URL;
