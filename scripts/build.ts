@@ -101,13 +101,10 @@ export async function buildServices({ outdir = DIST, webApp = true }: BuildOptio
 
 if (require.main === module) {
   const started = performance.now();
-  // `--outdir <folder>`: there instead of dist/, without the web app (the test support's compiled services).
-  const flag = process.argv.indexOf('--outdir');
-  const outdir = flag > 0 ? path.resolve(process.argv[flag + 1]) : DIST;
-  buildServices({ outdir, webApp: flag < 0 }).then(
+  buildServices().then(
     () => {
-      const web = existsSync(path.join(outdir, 'web', 'dist')) ? 'with the web app' : 'without the web app (run `npm run build:web` first to include it)';
-      console.log(`Built ${ENTRY_POINTS.length} entry points into ${path.relative(ROOT, outdir)}/ ${web} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+      const web = existsSync(path.join(DIST, 'web', 'dist')) ? 'with the web app' : 'without the web app (run `npm run build:web` first to include it)';
+      console.log(`Built ${ENTRY_POINTS.length} entry points into dist/ ${web} in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     },
     (error: unknown) => {
       console.error(`Build failed: ${error instanceof Error ? error.message : String(error)}`);

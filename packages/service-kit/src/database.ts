@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,7 +7,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
-import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { lockEmbeddedDatabase } from './embeddedLock';
 import type { Logger } from './logger';

@@ -186,20 +186,27 @@ export const readinessRoute = (checks: () => Record<string, ReadinessCheck>): Ht
   },
 });
 
-/** Each listening server's open connections and unfinished answers, for closeServer. */
-const underWay = new WeakMap<Server, { sockets: Set<Socket>; answers: Set<ServerResponse> }>();
+/** What closeServer needs of a server listen() started: its open connections, its unfinished answers, whether it is closing. */
+interface ServerState {
+  sockets: Set<Socket>;
+  answers: Set<ServerResponse>;
+  closing: boolean;
+}
+const serverStates = new WeakMap<Server, ServerState>();
 
 export async function listen(server: Server, port: number, host = '0.0.0.0'): Promise<number> {
-  if (!underWay.has(server)) {
-    const { sockets, answers } = { sockets: new Set<Socket>(), answers: new Set<ServerResponse>() };
-    underWay.set(server, { sockets, answers });
+  if (!serverStates.has(server)) {
+    const state: ServerState = { sockets: new Set(), answers: new Set(), closing: false };
+    serverStates.set(server, state);
     server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      state.sockets.add(socket);
+      socket.once('close', () => state.sockets.delete(socket));
     });
-    server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-      answers.add(res);
-      res.once('close', () => answers.delete(res));
+    // First, so that the header is set before any handler answers.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      if (state.closing) res.setHeader('connection', 'close');
+      state.answers.add(res);
+      res.once('close', () => state.answers.delete(res));
     });
   }
   await new Promise<void>((resolve, reject) => {
@@ -218,15 +225,16 @@ export async function closeServer(server: Server): Promise<void> {
   // served for as long as its client kept sending (a router under steady traffic never exited after
   // SIGTERM). From now on each answer closes its connection, so clients move to another instance:
   // the answers under way as well as those to requests still to come on open connections.
-  const { sockets, answers } = underWay.get(server) ?? { sockets: [], answers: [] };
-  for (const res of answers) if (!res.headersSent) res.setHeader('connection', 'close');
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close'));
+  const state = serverStates.get(server);
+  if (!state) throw new Error('closeServer closes servers that listen() started');
+  state.closing = true;
+  for (const res of state.answers) if (!res.headersSent) res.setHeader('connection', 'close');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   // A connection that has sent nothing yet (a browser opens one ahead of need, and reopens one as soon
   // as its WebSocket is closed) is not idle to Node until its headers time out (60 s): a stopping router
   // waited that long for a page that was open on it. Nothing was asked on it, so nothing is lost.
-  for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+  for (const socket of state.sockets) if (socket.bytesRead === 0) socket.destroy();
   await closed;
 }
 
