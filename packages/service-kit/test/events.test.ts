@@ -156,6 +156,41 @@ describe.each(transports)('event backbone on %s', (_name, makeTransport) => {
     expect(await transport.deadLetters()).toEqual([]);
   });
 
+  it('runs what a handler returns once its transaction has committed: another connection sees the change', async () => {
+    const seenAfterCommit: number[] = [];
+    const producer = await start({
+      'user.deleted': async (event, em) => {
+        await em.execute('insert into "applied" ("event_id", "user_id") values (?, ?)', [event.id, event.data.userId]);
+        // Read on a connection of its own: before the commit it would see no row (and embedded, wait for the one connection).
+        return async () => {
+          seenAfterCommit.push((await appliedRows(consumerDb)).length);
+        };
+      },
+    });
+    await writeNoteWithEvent(producerDb, producer.recorder);
+    await eventually(async () => seenAfterCommit.length === 1, 'the after-commit step ran', 5000);
+    expect(seenAfterCommit).toEqual([1]);
+  });
+
+  it('keeps an event applied, and does not deliver it again, when what follows its commit fails', async () => {
+    let calls = 0;
+    const producer = await start({
+      'user.deleted': async (event, em) => {
+        calls += 1;
+        await em.execute('insert into "applied" ("event_id", "user_id") values (?, ?)', [event.id, event.data.userId]);
+        return async () => {
+          throw new Error('pub/sub is down');
+        };
+      },
+    });
+    await writeNoteWithEvent(producerDb, producer.recorder);
+    await eventually(async () => (await appliedRows(consumerDb)).length === 1, 'the event was applied', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls).toBe(1);
+    expect(await appliedRows(consumerDb)).toHaveLength(1);
+    expect(await transport.deadLetters()).toEqual([]);
+  });
+
   it('applies a redelivered event (same id) only once', async () => {
     const consumer = recordApplied();
     await start(consumer.handlers);

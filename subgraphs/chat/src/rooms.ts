@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, isUuid, pageSize } from '@dorandoran/service-kit';
+import { badUserInput, isUuid, pageSize, type AfterCommit } from '@dorandoran/service-kit';
 import type { CreateChatRoomInput } from './__generated__/resolvers-types';
 import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
@@ -108,8 +108,12 @@ async function reopen(em: EntityManager, room: ChatRoom, userId: string): Promis
   return { room, joined: back ? [userId] : [] };
 }
 
-const currentMemberIds = async (em: EntityManager, roomId: string) =>
-  (await em.fork().find(ChatMember, { room: roomId, leftAt: null }, { fields: ['userId'] })).map((member) => member.userId);
+/**
+ * Read through `em` itself: inside an event handler's transaction that sees the change just made, and
+ * on embedded PGlite (one connection) a fork would wait for the transaction's connection until its timeout.
+ */
+const currentMemberIds = async (em: EntityManager, roomId: string): Promise<string[]> =>
+  (await em.execute<{ user_id: string }[]>('select user_id from chat_members where room_id = ? and left_at is null order by created_at, id', [roomId])).map((row) => row.user_id);
 
 /** Ends the membership (the messages stay) and ends the member's live subscriptions to the room. */
 export async function leaveChatRoom(em: EntityManager, feed: RoomFeed, roomId: string, userId: string): Promise<void> {
@@ -118,14 +122,19 @@ export async function leaveChatRoom(em: EntityManager, feed: RoomFeed, roomId: s
 }
 
 /**
- * A deleted user leaves every room (users' user.deleted event): their messages stay and show the
- * profile users keeps for a deleted account, and their live subscriptions end.
+ * A deleted user leaves every room (users' user.deleted event), in the event's transaction: their
+ * messages stay and show the profile users keeps for a deleted account. Their live subscriptions end,
+ * and the rooms' others hear of it, once that transaction has committed.
  */
-export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userId: string): Promise<void> {
+export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userId: string): Promise<AfterCommit | undefined> {
   const memberships = await em.find(ChatMember, { userId, leftAt: null }, { fields: ['room'] });
-  if (memberships.length === 0) return;
+  if (memberships.length === 0) return undefined;
   await em.nativeUpdate(ChatMember, { userId, leftAt: null }, { leftAt: new Date() });
-  for (const membership of memberships) await feed.memberLeft(membership.room.id, userId, await currentMemberIds(em, membership.room.id));
+  const remaining = new Map<string, string[]>();
+  for (const { room } of memberships) remaining.set(room.id, await currentMemberIds(em, room.id));
+  return async () => {
+    for (const [roomId, memberIds] of remaining) await feed.memberLeft(roomId, userId, memberIds);
+  };
 }
 
 /**

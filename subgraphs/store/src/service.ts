@@ -73,7 +73,10 @@ export const storeSubgraph: SubgraphSpec<StoreConfig, StoreDeps, StoreParts, Con
   handlers: ({ store: { orders } }) => ({
     'user.deleted': async (event, tx) => {
       const cancelled = await cancelUnpaidOrders(tx, orders.events, { buyerId: event.data.userId }, 'The buyer deleted their account.');
-      for (const order of cancelled) await orders.feed.statusChanged(order);
+      // Announced once the cancellations have committed.
+      return async () => {
+        for (const order of cancelled) await orders.feed.statusChanged(order);
+      };
     },
   }),
   subscriptions: true,

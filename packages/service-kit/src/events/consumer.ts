@@ -5,8 +5,13 @@ import type { EventType } from './catalog';
 import { parseEnvelope, type EventEnvelope } from './envelope';
 import type { EventTransport } from './transport';
 
-/** Applies one event inside the transaction that also records its id as processed. */
-export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, em: EntityManager) => Promise<void>;
+/**
+ * Applies one event inside the transaction that also records its id as processed. What it returns runs
+ * once that transaction has committed: live notifications, which must not announce a change that may
+ * still roll back, and whose reads must not wait for the transaction's connection (embedded PGlite has one).
+ */
+export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, em: EntityManager) => Promise<void | AfterCommit>;
+export type AfterCommit = () => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
 export interface EventConsumerOptions {
@@ -36,16 +41,19 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     const event = parseEnvelope(raw);
     const handler = handlers[event.type] as EventHandler<EventType> | undefined;
     if (!handler) return;
-    const applied = await (orm.em.fork({ disableContextResolution: true }) as EntityManager).transactional(async (em) => {
+    const outcome = await (orm.em.fork({ disableContextResolution: true }) as EntityManager).transactional(async (em) => {
       const fresh = await em.execute(
         `insert into "processed_events" ("event_id", "type") values (?, ?) on conflict do nothing returning "event_id"`,
         [event.id, event.type],
       );
-      if (fresh.length === 0) return false;
-      await handler(event, em);
-      return true;
+      if (fresh.length === 0) return { applied: false };
+      return { applied: true, afterCommit: await handler(event, em) };
     });
-    logger.debug({ eventId: event.id, type: event.type, applied }, applied ? 'event applied' : 'event already applied');
+    logger.debug({ eventId: event.id, type: event.type, applied: outcome.applied }, outcome.applied ? 'event applied' : 'event already applied');
+    // The change is committed and the event marked processed: a failure here costs live delivery only.
+    await outcome.afterCommit?.().catch((error: unknown) =>
+      logger.warn({ eventId: event.id, type: event.type, err: (error as Error).message }, 'event applied; what follows its commit failed'),
+    );
     await prune();
   }
 
