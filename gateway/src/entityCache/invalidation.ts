@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseEnvelope, type EventEnvelope, type EventTransport, type EventType, type Logger } from '@dorandoran/service-kit';
 import { entityId, type EntityCache } from './entityCache';
 
@@ -8,14 +9,15 @@ const CHANGED_BY: { [T in EventType]?: (event: EventEnvelope<T>) => string[] } =
 };
 
 /**
- * Drops cached entities as their owners' events arrive, in one consumer group for every router
- * instance: the store they share (Redis) needs each event applied once. Delivery is at least once
+ * Drops cached entities as their owners' events arrive. With `shared`, in one consumer group for every
+ * router instance: the store they share (Redis) needs each event applied once. Otherwise each instance's
+ * cache is its own, so each is a group of its own and hears every event. Delivery is at least once
  * and invalidating twice is harmless; an invalidation that fails (Redis away) is retried by the
  * transport, and meanwhile the entity's TTL bounds how stale it can be.
  */
-export function invalidateOnEvents(cache: EntityCache, transport: EventTransport, logger: Logger): Promise<{ close(): Promise<void> }> {
+export function invalidateOnEvents(cache: EntityCache, transport: EventTransport, logger: Logger, shared: boolean): Promise<{ close(): Promise<void> }> {
   return transport.subscribe({
-    group: 'router-entity-cache',
+    group: shared ? 'router-entity-cache' : `router-entity-cache:${randomUUID()}`,
     types: Object.keys(CHANGED_BY) as EventType[],
     async handle(raw) {
       const event = parseEnvelope(raw);

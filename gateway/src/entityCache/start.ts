@@ -28,6 +28,6 @@ export async function startEntityCache(options: {
       if (count) metrics.entityCache.inc({ subgraph, result }, count);
     },
   });
-  const invalidation = await invalidateOnEvents(cache, events, logger);
+  const invalidation = await invalidateOnEvents(cache, events, logger, redis !== undefined);
   return { cache, close: () => invalidation.close() };
 }
