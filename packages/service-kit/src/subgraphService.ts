@@ -4,7 +4,7 @@ import type { Constructor, EntityClass } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import { applyMiddleware, type IMiddleware, type IMiddlewareGenerator } from 'graphql-middleware';
+import type { IRules } from 'graphql-shield';
 import type { Metric } from 'prom-client';
 import type { CommonConfig } from './config';
 import { openDatabase, type Database } from './database';
@@ -12,6 +12,7 @@ import { createEventRecorder, startServiceEvents, type EventHandlers, type Event
 import type { HttpRoute } from './http';
 import { createRemoteTokenVerifier, type TokenVerifier, type Viewer } from './identity';
 import { createLogger, type Logger } from './logger';
+import { protectSchema } from './permissions';
 import type { RevocationStore } from './revocations';
 import { loadRouterSecret } from './secrets';
 import { databaseTarget, serviceReadiness, type DatabaseTarget, type RunningService } from './service';
@@ -93,8 +94,8 @@ export interface SubgraphSpec<
   /** The path of the subgraph's schema.graphql. */
   schema: string;
   resolvers: unknown;
-  /** The graphql-shield rules, put around the built schema. */
-  permissions: IMiddleware | IMiddlewareGenerator<unknown, TContext, unknown>;
+  /** The graphql-shield rules, put around the built schema (protectSchema). */
+  permissions: IRules;
   entities: EntityClass<unknown>[];
   migrations: Constructor<Migration>[];
   /** Builds what the resolvers and handlers use besides the database, once per service. */
@@ -171,7 +172,7 @@ export async function startSubgraph<
       name: spec.name,
       typeDefs: parse(readFileSync(spec.schema, 'utf8')),
       resolvers: spec.resolvers,
-      protect: (schema) => applyMiddleware(schema, spec.permissions),
+      protect: (schema) => protectSchema(schema, spec.permissions),
       context: (identity) => spec.context(em, services, identity),
       verifier: spec.verifier?.(services, setup) ?? createRemoteTokenVerifier(config, deps.revocations),
       routerSecret: setup.routerSecret,

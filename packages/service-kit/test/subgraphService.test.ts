@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Entity, Property } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { IMiddlewareTypeMap } from 'graphql-middleware';
+import { deny, type IRules } from 'graphql-shield';
 import pg from 'pg';
 import {
   BaseEntity,
@@ -16,7 +16,6 @@ import {
   createMemoryRevocationStore,
   eventEntities,
   eventTablesSql,
-  forbidden,
   readCommonConfig,
   startSubgraph,
   type DatabaseTarget,
@@ -74,7 +73,7 @@ const SECRET = 'starter-test-secret';
 const asRouter = { 'x-router-secret': SECRET };
 const logger = createLogger('subgraph-service-test', 'silent');
 
-const permissions: IMiddlewareTypeMap<unknown, Context> = { Query: { secret: async () => forbidden() } };
+const permissions: IRules = { Query: { secret: deny } };
 
 /** The spec a sixth subgraph would write, with a closer and a timer that tell the test when they run. */
 function notesSpec(watch: Watch, migrations = [CreateNotes]): SubgraphSpec<SubgraphConfig, SubgraphDeps, { timerRuns: number }, Context> {

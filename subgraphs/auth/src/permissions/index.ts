@@ -1,26 +1,23 @@
-import { allow, deny, shield } from 'graphql-shield';
-import { forbidden, isAdmin, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
+import { allow, deny, type IRules } from 'graphql-shield';
+import { isAdmin, isAuthenticated, isServiceOrAdmin } from '@dorandoran/service-kit';
 
-export const permissions = shield(
-  {
-    Query: {
-      '*': deny,
-      _service: allow,
-      _entities: allow,
-    },
-    Mutation: {
-      '*': deny,
-      signUp: allow,
-      logIn: allow,
-      refreshSession: allow,
-      logOut: isAuthenticated,
-      logOutEverywhere: isAuthenticated,
-      changePassword: isAuthenticated,
-      requestPasswordReset: allow,
-      resetPassword: allow,
-      setUserRoles: isAdmin,
-      purgeEndedSessions: isServiceOrAdmin,
-    },
+export const permissions: IRules = {
+  Query: {
+    '*': deny,
+    _service: allow,
+    _entities: allow,
   },
-  { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow },
-);
+  Mutation: {
+    '*': deny,
+    signUp: allow,
+    logIn: allow,
+    refreshSession: allow,
+    logOut: isAuthenticated,
+    logOutEverywhere: isAuthenticated,
+    changePassword: isAuthenticated,
+    requestPasswordReset: allow,
+    resetPassword: allow,
+    setUserRoles: isAdmin,
+    purgeEndedSessions: isServiceOrAdmin,
+  },
+};
