@@ -1,5 +1,5 @@
 /**
- * Runs the longest test files first, so that the two workers finish together instead of one
+ * Runs the longest test files first, so that the workers finish together instead of one
  * starting a two-minute browser file while the other has nothing left.
  *
  * A file's length is what scripts/jest-durations.json says (seconds, measured in a full run:

@@ -36,7 +36,7 @@ function writeDurations(files) {
   } catch {}
   for (const { file, seconds: taken } of files) seconds[file] = Math.round(taken * 10) / 10;
   const sorted = Object.fromEntries(Object.entries(seconds).sort(([a], [b]) => (a < b ? -1 : 1)));
-  const note = 'Seconds per test file in a full `npm test` (2 workers); scripts/jest-sequencer.js starts the longest first. Rewritten by `JEST_DURATIONS_UPDATE=1 npm test`.';
+  const note = 'Seconds per test file in a full `npm test`; scripts/jest-sequencer.js starts the longest first. Rewritten by `JEST_DURATIONS_UPDATE=1 npm test`.';
   writeFileSync(DURATIONS, `${JSON.stringify({ note, seconds: sorted }, null, 2)}\n`);
   console.log(`\nwrote the files' durations to ${path.relative(process.cwd(), DURATIONS)}`);
 }
