@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page, Request } from 'playwright-core';
 import { bearer, post } from '@dorandoran/test-support/graphql';
 import { startStack, type Stack } from '@dorandoran/test-support/stack';
-import { LOG_IN, signUp } from '@dorandoran/test-support/users';
+import { LOG_IN, REFRESH, signUp } from '@dorandoran/test-support/users';
 import { eventually, health } from '@dorandoran/test-support/ws';
 import { appUrlOf, cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
 
@@ -367,6 +367,32 @@ describe('the web app in Chromium', () => {
     await shows(page.getByRole('banner').getByText(person.nickname, { exact: true }));
     await shows(page.getByRole('link', { name: 'Chat', exact: true }));
     expect(await page.getByRole('heading', { name: 'Log in', exact: true }).count()).toBe(0);
+  });
+
+  test('a tab closed while its refresh was on the way does not sign the person out: the next tab is signed in', async () => {
+    const context = await web.newContext();
+    const person = newPerson('Noa');
+    const first = await context.newPage();
+    await signUpInBrowser(first, web.app, person);
+    await first.close();
+
+    // A tab's refresh reaches the router, which rotates the cookie's token, but the tab is closed
+    // before the answer (and the new cookie in it) gets back to the browser.
+    const [cookie] = (await context.cookies(new URL('graphql/session', web.app).href)).filter((candidate) => candidate.name === 'dd_refresh');
+    expect(cookie?.httpOnly).toBe(true);
+    const lost = await post(web.stack.routerUrl, REFRESH, { token: cookie.value });
+    expect(lost.data?.refreshSession.user.id).toBeDefined();
+
+    // The cookie still holds the token the router has just rotated; the next tab comes back with it.
+    const next = await context.newPage();
+    await next.goto(new URL('chat', web.app).href);
+    await shows(next.getByRole('banner').getByText(person.nickname, { exact: true }));
+    await shows(next.getByRole('combobox', { name: 'People' }));
+    expect(await next.getByRole('heading', { name: 'Log in', exact: true }).count()).toBe(0);
+    expect(await next.getByRole('alert').count()).toBe(0);
+    // And stays signed in: the token it was given refreshes again.
+    await next.reload();
+    await shows(next.getByRole('banner').getByText(person.nickname, { exact: true }));
   });
 
   test('log out returns to the log-in form, and a reload stays signed out', async () => {

@@ -118,7 +118,7 @@ describe('the browser session: the refresh token in the router’s httpOnly cook
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
-  test('refreshSession without an argument takes the cookie on the session path, rotates it, and a reused cookie ends the session', async () => {
+  test('refreshSession without an argument takes the cookie on the session path, rotates it, and a reused cookie whose successor was used ends the session', async () => {
     const user = await signUp(stack);
     const signedIn = await post(stack.routerUrl, LOG_IN_BROWSER, { email: user.email, password: user.password }, BROWSER);
     const first = refreshCookie(signedIn.headers).value;
@@ -131,12 +131,13 @@ describe('the browser session: the refresh token in the router’s httpOnly cook
     const me = await post(stack.routerUrl, '{ me { id } }', {}, { authorization: `Bearer ${renewed.data!.refreshSession.accessToken}` });
     expect(me.data).toEqual({ me: { id: user.id } });
 
-    // The rotated cookie again: reuse, the whole session ends, and the cookie is cleared.
+    // The second cookie is used; the first one again is reuse: the whole session ends, and the cookie is cleared.
+    const third = refreshCookie((await post(sessionUrl(), COOKIE_REFRESH, {}, { ...BROWSER, ...cookieHeader(second) })).headers).value;
     const reused = await post(sessionUrl(), COOKIE_REFRESH, {}, { ...BROWSER, ...cookieHeader(first) });
     expect(reused.status).toBe(401);
     expect(reused.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     expect(refreshCookie(reused.headers)).toEqual({ value: '', attributes: expect.arrayContaining(['Max-Age=0', 'Path=/graphql/session']) });
-    const after = await post(sessionUrl(), COOKIE_REFRESH, {}, { ...BROWSER, ...cookieHeader(second) });
+    const after = await post(sessionUrl(), COOKIE_REFRESH, {}, { ...BROWSER, ...cookieHeader(third) });
     expect(after.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   });
 

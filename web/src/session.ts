@@ -72,8 +72,9 @@ function refresh(): Promise<boolean> {
 
 /**
  * Every tab of the app shares the one cookie: two refreshes sent at once would present the same
- * token twice, which auth takes for reuse and ends the session. A lock held across tabs sends them
- * one after the other, the second with the cookie the first set.
+ * token twice, which auth answers only as a lost answer's retry (within its reuse grace, before
+ * either new token is used). A lock held across tabs sends them one after the other, the second
+ * with the cookie the first set.
  */
 async function refreshAcrossTabs(): Promise<boolean> {
   if (!('locks' in navigator)) return refreshOnce();

@@ -15,6 +15,8 @@ export interface AuthConfig extends CommonConfig {
   exactDatabase: boolean;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How long a used refresh token may come again, its successor unused, without ending the session (an answer lost on its way). */
+  refreshReuseGraceSeconds: number;
   /** The users subgraph, which signUp asks to create the new profile. */
   usersUrl: string;
   usersTimeoutMs: number;
@@ -41,6 +43,7 @@ export function loadAuthConfig(env: Environment): AuthConfig {
     port: read.int('AUTH_PORT', 8081, { min: 0, max: 65535 }),
     accessTokenTtlSeconds: read.seconds('ACCESS_TOKEN_TTL', '15m'),
     refreshTokenTtlSeconds: read.seconds('REFRESH_TOKEN_TTL', '7d'),
+    refreshReuseGraceSeconds: read.seconds('REFRESH_TOKEN_REUSE_GRACE', '30s'),
     usersUrl: read.url('USERS_URL', 'http://localhost:8082/graphql')!,
     usersTimeoutMs: read.int('USERS_TIMEOUT_MS', 3000, { min: 100, max: 60000 }),
     passwordHash: Object.freeze({

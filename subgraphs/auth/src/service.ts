@@ -74,6 +74,7 @@ export const authSubgraph: SubgraphSpec<AuthConfig, AuthDeps, AuthParts, Context
         revocations: deps.revocations,
         accessTokenTtlSeconds: config.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+        reuseGraceSeconds: config.refreshReuseGraceSeconds,
         // Records auth.logged_in with the session that causes it.
         events,
         logger,

@@ -20,6 +20,8 @@ export interface SessionOptions {
   revocations: RevocationStore;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How long after its use a refresh token may be presented again while its successor is unused (answerLost). */
+  reuseGraceSeconds: number;
   events: EventRecorder;
   logger: Logger;
 }
@@ -30,7 +32,10 @@ export type IssuedSession = TokenPair & { refreshToken: string };
 export interface Sessions {
   /** Starts a session for the account and flushes `em` (the account's own changes and an auth.logged_in event too). */
   start(em: EntityManager, account: Account, via: 'PASSWORD' | 'SIGN_UP'): Promise<IssuedSession>;
-  /** Trades a refresh token for a new pair; a token presented twice ends its session. */
+  /**
+   * Trades a refresh token for a new pair. A token presented twice ends its session, unless it
+   * comes again within the reuse grace and nothing issued since has been used (an answer lost).
+   */
   refresh(em: EntityManager, refreshToken: string): Promise<IssuedSession>;
   /**
    * Deletes the sessions (their refresh tokens go with them) and refuses their access tokens from
@@ -47,6 +52,19 @@ const invalidRefreshToken = () => unauthenticated('The refresh token is not vali
 export function createSessions(options: SessionOptions): Sessions {
   const refreshTtlMs = options.refreshTokenTtlSeconds * 1000;
   const accessTtlMs = options.accessTokenTtlSeconds * 1000;
+  const reuseGraceMs = options.reuseGraceSeconds * 1000;
+
+  /**
+   * A used token presented again is taken for an answer that never arrived (a tab closed, a
+   * connection dropped while the refresh was on its way), not for theft, while both hold: it was
+   * used less than the grace ago, and no token issued since has been used — the client that asked
+   * never showed it got one.
+   */
+  async function answerLost(tx: EntityManager, token: RefreshToken, now: Date): Promise<boolean> {
+    if (!token.usedAt || now.getTime() - token.usedAt.getTime() >= reuseGraceMs) return false;
+    const usedSince = await tx.count(RefreshToken, { session: token.session.id, id: { $ne: token.id }, usedAt: { $gte: token.usedAt } });
+    return usedSince === 0;
+  }
 
   async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<IssuedSession> {
     const { token, hash } = newRefreshToken();
@@ -76,15 +94,28 @@ export function createSessions(options: SessionOptions): Sessions {
       const tokenHash = hashRefreshToken(refreshToken);
       const outcome = await em.transactional(async (tx): Promise<{ payload: IssuedSession } | { end: string; error: Error }> => {
         const now = new Date();
+        // The session's row first: refreshes of one session (a claim, an answer lost and asked again)
+        // go one after the other, so each sees what the one before it did to the session's tokens.
+        const [locked] = await tx.execute<{ id: string }[]>(
+          'select s.id from sessions s join refresh_tokens t on t.session_id = s.id where t.token_hash = ? for update of s',
+          [tokenHash],
+        );
+        if (!locked) throw invalidRefreshToken();
         // One statement claims the token: of two concurrent refreshes only one can set used_at.
         const claimed = await tx.nativeUpdate(RefreshToken, { tokenHash, usedAt: null, expiresAt: { $gt: now } }, { usedAt: now });
         const token = await tx.findOne(RefreshToken, { tokenHash }, { populate: ['session.account'] });
         if (!token || (claimed === 0 && !token.usedAt)) throw invalidRefreshToken();
         const session = token.session.getEntity();
         const account = session.account.getEntity();
-        if (claimed === 0) {
+        if (claimed === 1) {
+          // The session's other unused tokens were answers to a lost answer's retry (below): the one
+          // used now is the one that arrived, and presenting any other from now on is reuse.
+          await tx.nativeUpdate(RefreshToken, { session: session.id, usedAt: null }, { usedAt: now });
+        } else if (!(await answerLost(tx, token, now))) {
           options.logger.warn({ sessionId: session.id, userId: account.id }, 'refresh token reused; ending the session');
           return { end: session.id, error: unauthenticated('This refresh token was already used, so its session has been ended to be safe. Sign in again.') };
+        } else {
+          options.logger.info({ sessionId: session.id, userId: account.id }, 'refresh token presented again before its successor was used; issuing another');
         }
         const revoked = await options.revocations.isRevoked({
           sessionId: session.id,

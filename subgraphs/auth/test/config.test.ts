@@ -9,6 +9,7 @@ describe('loadAuthConfig', () => {
       exactDatabase: false,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 7 * 86400,
+      refreshReuseGraceSeconds: 30,
       usersUrl: 'http://localhost:8082/graphql',
       usersTimeoutMs: 3000,
       passwordHash: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
@@ -31,8 +32,8 @@ describe('loadAuthConfig', () => {
   });
 
   test('reads durations and costs', () => {
-    const config = loadAuthConfig({ ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', LOGIN_LOCKOUT_WINDOW: '30', PASSWORD_HASH_MEMORY_KIB: '1024' });
-    expect(config).toMatchObject({ accessTokenTtlSeconds: 300, refreshTokenTtlSeconds: 86400, loginLockout: { windowSeconds: 30 } });
+    const config = loadAuthConfig({ ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '1d', REFRESH_TOKEN_REUSE_GRACE: '10', LOGIN_LOCKOUT_WINDOW: '30', PASSWORD_HASH_MEMORY_KIB: '1024' });
+    expect(config).toMatchObject({ accessTokenTtlSeconds: 300, refreshTokenTtlSeconds: 86400, refreshReuseGraceSeconds: 10, loginLockout: { windowSeconds: 30 } });
     expect(config.passwordHash.memoryKiB).toBe(1024);
   });
 

@@ -33,23 +33,45 @@ describe('refreshSession', () => {
     expect((await refresh(next.refreshToken)).errors).toBeUndefined();
   });
 
-  test('reusing a rotated token ends the session: the new refresh token and the access tokens are refused', async () => {
+  test('reusing a rotated token whose successor was used ends the session: the newest refresh token and the access tokens are refused', async () => {
     const user = await h.signUp();
     const next = (await refresh(user.refreshToken)).data!.refreshSession;
+    const newest = (await refresh(next.refreshToken)).data!.refreshSession;
     const reused = await refresh(user.refreshToken);
     expect(codeOf(reused)).toBe('UNAUTHENTICATED');
     expect(reused.errors![0].message).toMatch(/already used/);
-    expect(codeOf(await refresh(next.refreshToken))).toBe('UNAUTHENTICATED');
-    const refused = await entities(user, bearer(next.accessToken));
+    expect(codeOf(await refresh(newest.refreshToken))).toBe('UNAUTHENTICATED');
+    const refused = await entities(user, bearer(newest.accessToken));
     expect(refused.status).toBe(401);
     expect(codeOf(refused)).toBe('UNAUTHENTICATED');
   });
 
-  test('of concurrent refreshes with one token, exactly one wins', async () => {
+  test('a used token presented again before its successor is used (the answer was lost) gets a new pair; the first used of them retires the other', async () => {
+    const user = await h.signUp();
+    const lost = (await refresh(user.refreshToken)).data!.refreshSession;
+    const again = await refresh(user.refreshToken);
+    expect(again.errors).toBeUndefined();
+    const kept = again.data!.refreshSession;
+    expect(kept.refreshToken).not.toBe(lost.refreshToken);
+    expect(decodeJwt(kept.accessToken).sid).toBe(decodeJwt(user.accessToken).sid);
+    expect(await accepted(user, kept.accessToken)).toBe(true);
+
+    const renewed = await refresh(kept.refreshToken);
+    expect(renewed.errors).toBeUndefined();
+    // The lost answer's token turning up after all is reuse: the session ends.
+    const late = await refresh(lost.refreshToken);
+    expect(late.errors![0].message).toMatch(/already used/);
+    expect(codeOf(await refresh(renewed.data!.refreshSession.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  test('of concurrent refreshes with one token, each answers; once one of the new tokens is used, another is reuse', async () => {
     const user = await h.signUp();
     const answers = await Promise.all(Array.from({ length: 5 }, () => refresh(user.refreshToken)));
-    expect(answers.filter((response) => response.data?.refreshSession)).toHaveLength(1);
-    expect(answers.filter((response) => codeOf(response) === 'UNAUTHENTICATED')).toHaveLength(4);
+    expect(answers.map((response) => response.errors)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const tokens = answers.map((response) => response.data!.refreshSession.refreshToken);
+    expect(new Set(tokens).size).toBe(5);
+    expect((await refresh(tokens[3])).errors).toBeUndefined();
+    expect((await refresh(tokens[1])).errors![0].message).toMatch(/already used/);
   });
 
   test('an unknown token is refused', async () => {
@@ -125,6 +147,23 @@ describe('changePassword', () => {
     expect(codeOf(await refresh(other.refreshToken))).toBe('UNAUTHENTICATED');
     expect(codeOf(await h.logIn(user.email, user.password))).toBe('UNAUTHENTICATED');
     expect((await h.logIn(user.email, 'new password 2')).errors).toBeUndefined();
+  });
+});
+
+describe('the reuse grace', () => {
+  let quick: AuthHarness;
+  beforeAll(async () => {
+    quick = await startAuthHarness({ env: { REFRESH_TOKEN_REUSE_GRACE: '1s' } });
+  });
+  afterAll(() => quick?.close());
+
+  test('a used token presented after the grace ends the session, though its successor was never used', async () => {
+    const user = await quick.signUp();
+    const next = (await quick.call(REFRESH, { token: user.refreshToken }, quick.trusted)).data!.refreshSession;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const reused = await quick.call(REFRESH, { token: user.refreshToken }, quick.trusted);
+    expect(reused.errors![0].message).toMatch(/already used/);
+    expect(codeOf(await quick.call(REFRESH, { token: next.refreshToken }, quick.trusted))).toBe('UNAUTHENTICATED');
   });
 });
 
