@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cpSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
-import { lockEmbeddedDatabase } from './embeddedLock';
+import { startEmbeddedDatabase } from './embeddedDatabase';
 import type { Logger } from './logger';
 
 export interface DatabaseOptions {
@@ -25,9 +19,10 @@ export interface DatabaseOptions {
   /** Drop the server database on close (tests). */
   dropOnClose?: boolean;
   /**
-   * Tests: a new server database is a copy of one already migrated to these migrations (kept on the
-   * server as `template_<service>_<hash of the migrations>`, made by the first database that needs it)
-   * instead of an empty one that runs every migration: 1.1 s of the server's CPU less per new database.
+   * Tests: a new database is a copy of one already migrated to these migrations instead of an empty
+   * one that runs every migration. On a server the template is a database,
+   * `template_<service>_<hash of the migrations>` (1.1 s of the server's CPU less per new database);
+   * in memory it is an image of a PGlite cluster in the temporary folder (embeddedDatabase.ts).
    */
   fromMigratedTemplate?: boolean;
   logger: Logger;
@@ -42,15 +37,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/**
- * Opens the service's own database and runs its committed migrations.
- * Embedded mode serves PGlite over the Postgres wire protocol (pglite-socket) on a loopback port,
- * so the ORM talks `pg` in both modes and nothing else differs.
- */
+/** Opens the service's own database (a server's, or embedded PGlite) and runs its committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const target = options.databaseUrl
-    ? await prepareServerDatabase(options)
-    : await startEmbeddedDatabase(options);
+  const target = options.databaseUrl ? await prepareServerDatabase(options) : await embeddedTarget(options);
   const orm = await MikroORM.init({
     ...ormOptions(options),
     clientUrl: target.url,
@@ -122,6 +111,35 @@ interface Target {
   close(): Promise<void>;
 }
 
+/** Names a list of migrations: a template migrated to it can stand in for running them. */
+function migrationsFingerprint(migrations: Constructor<Migration>[]): string {
+  const fingerprint = createHash('sha256');
+  for (const migration of migrations) fingerprint.update(`${migration.name}\n${migration.toString()}\n`);
+  return fingerprint.digest('hex').slice(0, 16);
+}
+
+/** Runs the migrations on the database at `url` through an ORM of its own (a template being made). */
+async function migrateAt(url: string, options: DatabaseOptions): Promise<void> {
+  const orm = await MikroORM.init({ ...ormOptions(options), clientUrl: url, pool: { min: 0, max: 1 } });
+  try {
+    await orm.getMigrator().up();
+  } finally {
+    await orm.close(true);
+  }
+}
+
+async function embeddedTarget(options: DatabaseOptions): Promise<Target> {
+  const database = await startEmbeddedDatabase({
+    service: options.service,
+    dataDir: options.dataDir,
+    migratedTemplate: options.fromMigratedTemplate
+      ? { fingerprint: migrationsFingerprint(options.migrations), migrateAt: (url) => migrateAt(url, options) }
+      : undefined,
+    logger: options.logger,
+  });
+  return { ...database, embedded: true };
+}
+
 async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> {
   const url = new URL(options.databaseUrl!);
   const name = options.exactDatabase ? decodeURIComponent(url.pathname.slice(1)) : `dorandoran_${options.service}`;
@@ -165,10 +183,8 @@ async function prepareServerDatabase(options: DatabaseOptions): Promise<Target> 
  * migrations of the service are dropped (when no one is copying them).
  */
 async function migratedTemplate(client: Client, admin: URL, options: DatabaseOptions): Promise<string> {
-  const fingerprint = createHash('sha256');
-  for (const migration of options.migrations) fingerprint.update(`${migration.name}\n${migration.toString()}\n`);
   const prefix = `template_${options.service}_`;
-  const name = `${prefix}${fingerprint.digest('hex').slice(0, 16)}`;
+  const name = `${prefix}${migrationsFingerprint(options.migrations)}`;
   const building = `${name}_building`;
   await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
   try {
@@ -178,86 +194,12 @@ async function migratedTemplate(client: Client, admin: URL, options: DatabaseOpt
     await client.query(`CREATE DATABASE "${building}"`);
     const url = new URL(admin);
     url.pathname = `/${building}`;
-    const orm = await MikroORM.init({ ...ormOptions(options), clientUrl: url.toString(), pool: { min: 0, max: 1 } });
-    try {
-      await orm.getMigrator().up();
-    } finally {
-      await orm.close(true);
-    }
+    await migrateAt(url.toString(), options);
     await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
     const stale = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2', [prefix, name]);
     for (const { datname } of stale.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
     return name;
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
-  }
-}
-
-/**
- * PGlite's start, with a buffer pool of 16 MB instead of initdb's 128 MB: an embedded database is
- * one WASM PostgreSQL that zeroes its shared memory at start, which took 0.4 s and 120 MB of memory
- * per service (five under `npm start`) for databases of a few megabytes.
- */
-const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
-
-/** The folder of a fresh cluster made once per process, which new embedded databases are copies of. */
-let freshCluster: Promise<string> | undefined;
-
-function makeFreshCluster(): Promise<string> {
-  freshCluster ??= (async () => {
-    const folder = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-pglite-'));
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    const cluster = await PGlite.create(folder, { startParams: PGLITE_START_PARAMS });
-    await cluster.close();
-    return folder;
-  })().catch((error) => {
-    // The next database to seed tries again rather than inheriting this failure.
-    freshCluster = undefined;
-    throw error;
-  });
-  return freshCluster;
-}
-
-/**
- * Fills an empty data folder with a copy of a fresh cluster: initdb takes 4–5 s in WASM, and a first
- * `npm start` needs five clusters, all alike until their migrations run. The copy is made beside the
- * folder and renamed into place, so an interrupted one leaves no half cluster.
- */
-async function seedFreshCluster(dataPath: string): Promise<void> {
-  const template = await makeFreshCluster();
-  const copy = `${dataPath}.new`;
-  await rm(copy, { recursive: true, force: true });
-  // cpSync: Node 20's asynchronous cp took three times as long over a cluster's thousand files.
-  cpSync(template, copy, { recursive: true });
-  await rmdir(dataPath);
-  await rename(copy, dataPath);
-}
-
-async function startEmbeddedDatabase(options: DatabaseOptions): Promise<Target> {
-  let dataPath: string | undefined;
-  let unlock = async () => undefined as void;
-  if (options.dataDir) {
-    dataPath = path.resolve(options.dataDir, options.service, 'pgdata');
-    await mkdir(dataPath, { recursive: true });
-    unlock = await lockEmbeddedDatabase(options.dataDir, options.service);
-  }
-  try {
-    if (dataPath && (await readdir(dataPath)).length === 0) await seedFreshCluster(dataPath);
-    const pglite = await PGlite.create(dataPath, { startParams: PGLITE_START_PARAMS });
-    const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 1 });
-    await server.start();
-    options.logger.info({ data: dataPath ?? 'memory' }, 'embedded PostgreSQL (PGlite) started');
-    return {
-      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
-      embedded: true,
-      async close() {
-        await server.stop();
-        await pglite.close();
-        await unlock();
-      },
-    };
-  } catch (error) {
-    await unlock();
-    throw error;
   }
 }

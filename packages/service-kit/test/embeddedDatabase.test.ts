@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,12 @@ import { createLogger, openDatabase, type Database } from '@dorandoran/service-k
 class CreateNotes extends Migration {
   override async up(): Promise<void> {
     this.addSql('create table notes (id serial primary key, text text not null)');
+  }
+}
+
+class AddNoteAuthor extends Migration {
+  override async up(): Promise<void> {
+    this.addSql("alter table notes add column author text not null default 'anonymous'");
   }
 }
 
@@ -57,5 +64,56 @@ describe('embedded databases kept on disk (npm start)', () => {
       await users.close();
     }
     expect(await readdir(path.join(dataDir, 'users'))).not.toContain('pgdata.new');
+  }, 120_000);
+});
+
+describe('in-memory databases (tests) from a migrated image', () => {
+  // Where embeddedDatabase.ts keeps its images; a service name of this file's own keeps them apart.
+  const images = path.join(os.tmpdir(), 'dorandoran-pglite');
+  const service = `notes_${randomBytes(4).toString('hex')}`;
+  const imagesOf = async () => (await readdir(images)).filter((name) => name.startsWith(`migrated-${service}-`));
+  const inMemory = (migrations: (typeof CreateNotes)[]) => openDatabase({ service, entities: [], migrations, fromMigratedTemplate: true, logger });
+
+  afterAll(async () => {
+    for (const name of await imagesOf().catch(() => [])) await rm(path.join(images, name), { force: true });
+  });
+
+  it('are made once per list of migrations, and each database has the tables and its own rows', async () => {
+    const [first, second] = await Promise.all([inMemory([CreateNotes]), inMemory([CreateNotes])]);
+    try {
+      await first.orm.em.getConnection().execute("insert into notes (text) values ('only in the first')");
+      expect(await notesIn(first)).toEqual(['only in the first']);
+      expect(await notesIn(second)).toEqual([]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+    const made = await imagesOf();
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/\.tar$/);
+
+    const third = await inMemory([CreateNotes]);
+    try {
+      expect(await notesIn(third)).toEqual([]);
+    } finally {
+      await third.close();
+    }
+    expect(await imagesOf()).toEqual(made);
+  }, 120_000);
+
+  it('a new migration makes a new image, which replaces the one before', async () => {
+    const before = await inMemory([CreateNotes]);
+    await before.close();
+    const [old] = await imagesOf();
+
+    const after = await inMemory([CreateNotes, AddNoteAuthor]);
+    try {
+      await after.orm.em.getConnection().execute("insert into notes (text) values ('signed')");
+      expect(await after.orm.em.getConnection().execute('select author from notes')).toEqual([{ author: 'anonymous' }]);
+    } finally {
+      await after.close();
+    }
+    const now = await imagesOf();
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(old);
   }, 120_000);
 });

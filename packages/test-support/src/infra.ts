@@ -36,12 +36,12 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A fresh database per service and test file: on DATABASE_URL's server when set (a copy of one migrated
- * once for the service's current migrations, see `fromMigratedTemplate`), in-memory PGlite otherwise.
+ * A fresh database per service and test file, a copy of one migrated once for the service's current
+ * migrations (`fromMigratedTemplate`): on DATABASE_URL's server when set, in-memory PGlite otherwise.
  */
 export function testDatabase(service: string): DatabaseTarget {
   const server = process.env.DATABASE_URL;
-  if (!server) return {};
+  if (!server) return { fromMigratedTemplate: true };
   const url = new URL(server);
   url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
   return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true, fromMigratedTemplate: true };
