@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { openAsBlob, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -19,9 +19,9 @@ const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers
  * Where made clusters are kept between processes, as tar images PGlite loads (`loadDataDir`): initdb
  * takes 1.5–3.5 s of CPU in WASM, and every test file (its own module registry) and every first
  * `npm start` would run it again. An image is named after the PGlite release and start parameters
- * it was made with, so an upgrade makes new ones.
+ * it was made with, so an upgrade makes new ones. One folder per user, which only they can write.
  */
-const IMAGES = path.join(os.tmpdir(), 'dorandoran-pglite');
+const IMAGES = path.join(os.tmpdir(), `dorandoran-pglite-${process.getuid?.() ?? 'user'}`);
 
 const engine = (() => {
   const packageJson = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
@@ -29,14 +29,37 @@ const engine = (() => {
   return createHash('sha256').update(`${version}\n${PGLITE_START_PARAMS.join(' ')}`).digest('hex').slice(0, 12);
 })();
 
+/** Whether the folder is this user's and no one else can write in it. */
+export async function writableOnlyByThisUser(folder: string): Promise<boolean> {
+  const info = await stat(folder).catch(() => undefined);
+  return info !== undefined && info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o022) === 0;
+}
+
+let folder: Promise<string | undefined> | undefined;
+
+/**
+ * The images' folder, made when missing; undefined when it is not this user's alone: an image
+ * another user could have written is not loaded, and each start makes its cluster itself.
+ */
+function imagesFolder(): Promise<string | undefined> {
+  folder ??= (async () => {
+    await mkdir(IMAGES, { recursive: true, mode: 0o700 }).catch(() => undefined);
+    return (await writableOnlyByThisUser(IMAGES)) ? IMAGES : undefined;
+  })();
+  return folder;
+}
+
 /** Images this process is making, so that concurrent starts make each once. */
 const making = new Map<string, Promise<Blob>>();
 
 /**
- * The image at `file`, made by `make` when it is missing. The Blob reads the file only when PGlite
+ * The image `name`, made by `make` when it is missing. The Blob reads the file only when PGlite
  * loads it, so 40 MB are not held meanwhile.
  */
-async function image(file: string, make: () => Promise<Blob>): Promise<Blob> {
+async function image(name: string, make: () => Promise<Blob>): Promise<Blob> {
+  const images = await imagesFolder();
+  if (!images) return make();
+  const file = path.join(images, name);
   try {
     return await openAsBlob(file);
   } catch {
@@ -57,12 +80,11 @@ async function image(file: string, make: () => Promise<Blob>): Promise<Blob> {
 /**
  * Writes the image beside its name and renames it into place, so a half-written image is never
  * loaded; two processes writing it at once each write a whole one, and the last rename wins. An
- * image that cannot be written (a read-only or full temporary folder) is only made again next time.
+ * image that cannot be written (a full disk) is only made again next time.
  */
 async function keep(file: string, blob: Blob): Promise<void> {
   const partial = `${file}.${process.pid}.partial`;
   try {
-    await mkdir(IMAGES, { recursive: true });
     await writeFile(partial, Buffer.from(await blob.arrayBuffer()));
     await rename(partial, file);
   } catch {
@@ -72,7 +94,7 @@ async function keep(file: string, blob: Blob): Promise<void> {
 
 /** A fresh cluster, as initdb leaves it. */
 function freshImage(): Promise<Blob> {
-  return image(path.join(IMAGES, `fresh-${engine}.tar`), async () => {
+  return image(`fresh-${engine}.tar`, async () => {
     const cluster = await PGlite.create(undefined, { startParams: PGLITE_START_PARAMS });
     try {
       return await cluster.dumpDataDir('none');
@@ -96,20 +118,22 @@ export interface MigratedTemplate {
 function migratedImage(service: string, { fingerprint, migrateAt }: MigratedTemplate): Promise<Blob> {
   const prefix = `migrated-${service}-`;
   const name = `${prefix}${fingerprint}-${engine}.tar`;
-  return image(path.join(IMAGES, name), async () => {
+  return image(name, async () => {
     const cluster = await PGlite.create(undefined, { startParams: PGLITE_START_PARAMS, loadDataDir: await freshImage() });
     const server = new PGLiteSocketServer({ db: cluster, host: '127.0.0.1', port: 0, maxConnections: 1 });
     try {
       await server.start();
       await migrateAt(`postgresql://postgres@${server.getServerConn()}/postgres`);
-      await server.stop();
       const blob = await cluster.dumpDataDir('none');
-      for (const stale of await readdir(IMAGES).catch(() => [])) {
-        if (stale.startsWith(prefix) && stale !== name && !stale.endsWith('.partial')) await rm(path.join(IMAGES, stale), { force: true });
+      const images = await imagesFolder();
+      if (images) {
+        for (const stale of await readdir(images).catch(() => [])) {
+          if (stale.startsWith(prefix) && stale !== name && !stale.endsWith('.partial')) await rm(path.join(images, stale), { force: true });
+        }
       }
       return blob;
     } finally {
-      await server.stop().catch(() => undefined);
+      await server.stop();
       await cluster.close();
     }
   });

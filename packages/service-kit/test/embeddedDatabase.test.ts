@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
 import { createLogger, openDatabase, type Database } from '@dorandoran/service-kit';
+import { writableOnlyByThisUser } from '../src/embeddedDatabase';
 
 class CreateNotes extends Migration {
   override async up(): Promise<void> {
@@ -69,7 +70,7 @@ describe('embedded databases kept on disk (npm start)', () => {
 
 describe('in-memory databases (tests) from a migrated image', () => {
   // Where embeddedDatabase.ts keeps its images; a service name of this file's own keeps them apart.
-  const images = path.join(os.tmpdir(), 'dorandoran-pglite');
+  const images = path.join(os.tmpdir(), `dorandoran-pglite-${process.getuid!()}`);
   const service = `notes_${randomBytes(4).toString('hex')}`;
   const imagesOf = async () => (await readdir(images)).filter((name) => name.startsWith(`migrated-${service}-`));
   const inMemory = (migrations: (typeof CreateNotes)[]) => openDatabase({ service, entities: [], migrations, fromMigratedTemplate: true, logger });
@@ -116,4 +117,18 @@ describe('in-memory databases (tests) from a migrated image', () => {
     expect(now).toHaveLength(1);
     expect(now).not.toContain(old);
   }, 120_000);
+
+  it('are kept only in a folder no one else can write in', async () => {
+    expect(await writableOnlyByThisUser(images)).toBe(true);
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-shared-'));
+    try {
+      await chmod(shared, 0o777);
+      expect(await writableOnlyByThisUser(shared)).toBe(false);
+      await chmod(shared, 0o700);
+      expect(await writableOnlyByThisUser(shared)).toBe(true);
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
+    expect(await writableOnlyByThisUser(path.join(shared, 'missing'))).toBe(false);
+  });
 });
