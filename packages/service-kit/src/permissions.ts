@@ -18,7 +18,10 @@ export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, {
 
 /**
  * Puts a subgraph's graphql-shield rules around its schema, with the options every subgraph uses: our
- * errors reach the client as thrown, a rule that says no is FORBIDDEN, a field without a rule is allowed.
+ * errors reach the client as thrown, a rule that says no is FORBIDDEN, a field without a rule is allowed,
+ * and a rule that fails (its membership query found no database connection) fails the field as any
+ * resolver's failure does: shield would otherwise take the failure for a no, and a member under load
+ * was told FORBIDDEN. shield calls that option `debug`; it changes nothing else.
  *
  * shield() wraps every field of every type in an async middleware that evaluates a rule, the allowed
  * fields too: a room list of 50 rooms went through about a thousand such wrappers, each a few promises.
@@ -26,7 +29,7 @@ export const isServiceOrAdmin = rule({ cache: 'contextual' })((_parent, _args, {
  * nothing but call its resolver, so no answer changes.
  */
 export function protectSchema(schema: GraphQLSchema, rules: IRules): GraphQLSchema {
-  const middleware = shield(rules, { allowExternalErrors: true, fallbackError: forbidden(), fallbackRule: allow }).generate(schema) as IMiddlewareTypeMap;
+  const middleware = shield(rules, { allowExternalErrors: true, debug: true, fallbackError: forbidden(), fallbackRule: allow }).generate(schema) as IMiddlewareTypeMap;
   for (const [typeName, fields] of Object.entries(middleware)) {
     const wrapped = fields as Record<string, unknown>;
     for (const fieldName of Object.keys(wrapped)) if (ruleOf(rules, typeName, fieldName) === allow) delete wrapped[fieldName];

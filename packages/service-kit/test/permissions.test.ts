@@ -5,7 +5,7 @@ import { protectSchema } from '@dorandoran/service-kit';
 
 /** protectSchema: shield's answers, with only the fields a rule other than `allow` guards wrapped. */
 const typeDefs = `
-  type Query { open: String, guarded: String, unlisted: String, room(id: ID!): Room, rooms: [Room!]! }
+  type Query { open: String, guarded: String, unlisted: String, failing: String, room(id: ID!): Room, rooms: [Room!]! }
   type Room { id: ID!, title: String, secret: String }
 `;
 const rooms = [
@@ -14,7 +14,7 @@ const rooms = [
 ];
 const open = () => 'anyone';
 const resolvers = {
-  Query: { open, guarded: () => 'members only', unlisted: () => 'never', room: (_: unknown, { id }: { id: string }) => rooms.find((room) => room.id === id), rooms: () => rooms },
+  Query: { open, guarded: () => 'members only', unlisted: () => 'never', failing: () => 'never', room: (_: unknown, { id }: { id: string }) => rooms.find((room) => room.id === id), rooms: () => rooms },
 };
 
 let roomRuleRuns = 0;
@@ -23,7 +23,16 @@ const isMyRoom = rule({ cache: 'no_cache' })((room: { id: string }) => {
   return room.id === 'mine';
 });
 const rules: IRules = {
-  Query: { '*': deny, open: allow, guarded: rule({ cache: 'no_cache' })(() => false), room: allow, rooms: allow },
+  Query: {
+    '*': deny,
+    open: allow,
+    guarded: rule({ cache: 'no_cache' })(() => false),
+    room: allow,
+    rooms: allow,
+    failing: rule({ cache: 'no_cache' })(async () => {
+      throw new Error('Knex: Timeout acquiring a connection. The pool is probably full.');
+    }),
+  },
   Room: isMyRoom,
 };
 const schema = protectSchema(buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers }), rules);
@@ -50,4 +59,11 @@ test('a rule on a type guards each of its fields, default resolvers too', async 
   const theirs = await run('{ rooms { title } }');
   expect(theirs.data).toEqual({ rooms: [{ title: 'Mine' }, { title: null }] });
   expect(codes(theirs)).toEqual(['FORBIDDEN']);
+});
+
+test('a rule that fails is the field’s failure, not a FORBIDDEN the client would take for an answer', async () => {
+  const failed = await run('{ failing open }');
+  expect(failed.data).toEqual({ failing: null, open: 'anyone' });
+  expect(failed.errors!.map((error) => error.message)).toEqual(['Knex: Timeout acquiring a connection. The pool is probably full.']);
+  expect(codes(failed)).not.toContain('FORBIDDEN');
 });
