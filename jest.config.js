@@ -23,10 +23,11 @@ module.exports = {
   // Starting a whole stack on embedded PGlite took up to 65 s beside the fault suite's six service processes on 2 cores.
   testTimeout: 120000,
   // A test file spends much of its time waiting (for service processes, Chromium, timers, events): on
-  // 2 cores on PostgreSQL and Redis, 2 workers left the machine 55 % idle and took 373 s, 3 took 304 s
-  // (7 % idle). 4 took 280-287 s but held up to 95 of PostgreSQL's 100 connections, and one run in four
-  // failed with "too many clients"; 3 peaked at 73. `--maxWorkers` overrides.
-  maxWorkers: 3,
+  // 2 cores on PostgreSQL and Redis, 2 workers left the machine 55 % idle and took 373 s, 3 took
+  // 304-325 s, 4 take 264-272 s. Four used to hold up to 96 of PostgreSQL's 100 connections, 95 of them
+  // idle in the stacks' pools, and failed with "too many clients"; test databases now close idle
+  // connections after a second (testDatabase), and four peak at 70. `--maxWorkers` overrides.
+  maxWorkers: 4,
   // Longest files first (scripts/jest-durations.json), so the workers end together.
   testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],

@@ -16,7 +16,7 @@ export interface RunningService {
 }
 
 /** Where a service keeps its data. Tests pass their own: a fresh server database, or in-memory PGlite. */
-export type DatabaseTarget = Pick<DatabaseOptions, 'databaseUrl' | 'exactDatabase' | 'dataDir' | 'dropOnClose' | 'fromMigratedTemplate'>;
+export type DatabaseTarget = Pick<DatabaseOptions, 'databaseUrl' | 'exactDatabase' | 'dataDir' | 'dropOnClose' | 'fromMigratedTemplate' | 'idleConnectionMs'>;
 
 export function databaseTarget(config: { databaseUrl?: string; exactDatabase?: boolean; dataDir: string }): DatabaseTarget {
   return config.databaseUrl
