@@ -393,6 +393,8 @@ describe('the web app in Chromium', () => {
     // And stays signed in: the token it was given refreshes again.
     await next.reload();
     await shows(next.getByRole('banner').getByText(person.nickname, { exact: true }));
+    await shows(next.getByRole('combobox', { name: 'People' }));
+    expect(await next.getByRole('alert').count()).toBe(0);
   });
 
   test('log out returns to the log-in form, and a reload stays signed out', async () => {

@@ -44,7 +44,7 @@ export function testDatabase(service: string): DatabaseTarget {
   if (!server) return { fromMigratedTemplate: true };
   const url = new URL(server);
   url.pathname = `/test_${service}_${randomBytes(4).toString('hex')}`;
-  // Idle connections close after a second: the stacks of four workers otherwise kept up to 95 of the server's 100.
+  // Idle connections close after a second, so that stacks side by side fit PostgreSQL's connections (idleConnectionMs).
   return { databaseUrl: url.toString(), exactDatabase: true, dropOnClose: true, fromMigratedTemplate: true, idleConnectionMs: 1000 };
 }
 

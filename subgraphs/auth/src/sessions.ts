@@ -60,10 +60,9 @@ export function createSessions(options: SessionOptions): Sessions {
    * used less than the grace ago, and no token issued since has been used — the client that asked
    * never showed it got one.
    */
-  async function answerLost(tx: EntityManager, token: RefreshToken, now: Date): Promise<boolean> {
-    if (!token.usedAt || now.getTime() - token.usedAt.getTime() >= reuseGraceMs) return false;
-    const usedSince = await tx.count(RefreshToken, { session: token.session.id, id: { $ne: token.id }, usedAt: { $gte: token.usedAt } });
-    return usedSince === 0;
+  async function answerLost(tx: EntityManager, token: RefreshToken, usedAt: Date, now: Date): Promise<boolean> {
+    if (now.getTime() - usedAt.getTime() >= reuseGraceMs) return false;
+    return (await tx.count(RefreshToken, { session: token.session.id, id: { $ne: token.id }, usedAt: { $gte: usedAt } })) === 0;
   }
 
   async function issue(em: EntityManager, session: Session, account: Account, now: Date): Promise<IssuedSession> {
@@ -111,7 +110,7 @@ export function createSessions(options: SessionOptions): Sessions {
           // The session's other unused tokens were answers to a lost answer's retry (below): the one
           // used now is the one that arrived, and presenting any other from now on is reuse.
           await tx.nativeUpdate(RefreshToken, { session: session.id, usedAt: null }, { usedAt: now });
-        } else if (!(await answerLost(tx, token, now))) {
+        } else if (!(await answerLost(tx, token, token.usedAt!, now))) {
           options.logger.warn({ sessionId: session.id, userId: account.id }, 'refresh token reused; ending the session');
           return { end: session.id, error: unauthenticated('This refresh token was already used, so its session has been ended to be safe. Sign in again.') };
         } else {
