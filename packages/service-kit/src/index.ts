@@ -12,6 +12,7 @@ export * from './loaders';
 export * from './logger';
 export * from './metrics';
 export * from './permissions';
+export * from './preparedQuery';
 export * from './redis';
 export * from './requestScope';
 export * from './revocations';

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { batchByUuid, byKey, groupBy, isUuid, uuidArray, type Viewer } from '@dorandoran/service-kit';
+import { batchByUuid, byKey, groupBy, isUuid, preparedQuery, uuidArray, type Viewer } from '@dorandoran/service-kit';
 import { ChatRoom } from './entities/ChatRoom.entity';
 import { Message } from './entities/Message.entity';
 
@@ -27,35 +27,36 @@ export interface Loaders {
   messagePage: DataLoader<MessagePageKey, Message[], string>;
 }
 
-/** seq is a PostgreSQL integer. */
+/** seq is a PostgreSQL integer; the bound after the last (MAX_SEQ + 1) is passed as a bigint. */
 const MAX_SEQ = 2 ** 31 - 1;
 
 /**
  * Per-request loaders: a constant number of SQL statements per batch, results in key order. They
- * are the hottest reads of the room list and a room's page, so they are plain SQL: MikroORM's
- * find() (its query builder and hydration) took a fifth of chat's CPU under bench:app.
+ * are the hottest reads of the room list and a room's page, so they are prepared statements:
+ * MikroORM's find() (its query builder and hydration) took a fifth of chat's CPU under bench:app.
  */
 export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders {
   const viewerId = viewer?.userId;
   return {
     roomById: new DataLoader(
       batchByUuid(async (ids) => {
-        const rows = await em.execute('select * from chat_rooms where id = any(?::uuid[])', [uuidArray(ids)]);
+        const rows = await preparedQuery(em, 'select * from chat_rooms where id = any($1::uuid[])', [uuidArray(ids)]);
         return byKey(rows.map((row) => em.map(ChatRoom, row)), (room) => room.id);
       }, () => null),
     ),
 
     messageById: new DataLoader(
       batchByUuid(async (ids) => {
-        const rows = await em.execute('select * from chat_messages where id = any(?::uuid[])', [uuidArray(ids)]);
+        const rows = await preparedQuery(em, 'select * from chat_messages where id = any($1::uuid[])', [uuidArray(ids)]);
         return byKey(rows.map((row) => em.map(Message, row)), (message) => message.id);
       }, () => null),
     ),
 
     memberIdsByRoomId: new DataLoader(
       batchByUuid(async (ids) => {
-        const rows: { room_id: string; user_id: string }[] = await em.execute(
-          'select room_id, user_id from chat_members where room_id = any(?::uuid[]) and left_at is null order by created_at, id',
+        const rows = await preparedQuery<{ room_id: string; user_id: string }>(
+          em,
+          'select room_id, user_id from chat_members where room_id = any($1::uuid[]) and left_at is null order by created_at, id',
           [uuidArray(ids)],
         );
         const grouped = groupBy(rows, (row) => row.room_id);
@@ -65,8 +66,9 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
 
     lastMessageByRoomId: new DataLoader(
       batchByUuid(async (ids) => {
-        const rows = await em.execute(
-          'select m.* from chat_rooms r join chat_messages m on m.room_id = r.id and m.seq = r.last_seq where r.id = any(?::uuid[])',
+        const rows = await preparedQuery(
+          em,
+          'select m.* from chat_rooms r join chat_messages m on m.room_id = r.id and m.seq = r.last_seq where r.id = any($1::uuid[])',
           [uuidArray(ids)],
         );
         return byKey(rows.map((row) => em.map(Message, row)), (message) => message.roomId);
@@ -76,8 +78,9 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
     isMember: new DataLoader(
       batchByUuid(async (ids) => {
         if (!viewerId) return new Map();
-        const rows: { room_id: string }[] = await em.execute(
-          'select room_id from chat_members where room_id = any(?::uuid[]) and user_id = ? and left_at is null',
+        const rows = await preparedQuery<{ room_id: string }>(
+          em,
+          'select room_id from chat_members where room_id = any($1::uuid[]) and user_id = $2 and left_at is null',
           [uuidArray(ids), viewerId],
         );
         return new Map(rows.map((row) => [row.room_id, true]));
@@ -87,10 +90,11 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
     unreadCountByRoomId: new DataLoader(
       batchByUuid(async (ids) => {
         if (!viewerId) return new Map();
-        const rows: { room_id: string; unread: number }[] = await em.execute(
+        const rows = await preparedQuery<{ room_id: string; unread: number }>(
+          em,
           `select m.room_id, count(*)::int as unread from chat_messages m
-           join chat_members cm on cm.room_id = m.room_id and cm.user_id = ? and cm.left_at is null
-           where m.room_id = any(?::uuid[]) and m.seq > cm.last_read_seq and m.sender_id <> ?
+           join chat_members cm on cm.room_id = m.room_id and cm.user_id = $1 and cm.left_at is null
+           where m.room_id = any($2::uuid[]) and m.seq > cm.last_read_seq and m.sender_id <> $3
            group by m.room_id`,
           [viewerId, uuidArray(ids), viewerId],
         );
@@ -100,10 +104,11 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
 
     unreadCountByMessageId: new DataLoader(
       batchByUuid(async (ids) => {
-        const rows: { id: string; unread: number }[] = await em.execute(
+        const rows = await preparedQuery<{ id: string; unread: number }>(
+          em,
           `select m.id, count(cm.id)::int as unread from chat_messages m
            left join chat_members cm on cm.room_id = m.room_id and cm.left_at is null and cm.user_id <> m.sender_id and cm.last_read_seq < m.seq
-           where m.id = any(?::uuid[])
+           where m.id = any($1::uuid[])
            group by m.id`,
           [uuidArray(ids)],
         );
@@ -119,9 +124,10 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
           const { last, beforeSeq } = group[0];
           const ids = [...new Set(group.map((key) => key.roomId).filter(isUuid))];
           if (!ids.length) continue;
-          const rows = await em.execute(
-            `select m.* from unnest(?::uuid[]) as r(id) cross join lateral (
-               select * from chat_messages where room_id = r.id and seq < ? order by seq desc limit ?
+          const rows = await preparedQuery(
+            em,
+            `select m.* from unnest($1::uuid[]) as r(id) cross join lateral (
+               select * from chat_messages where room_id = r.id and seq < $2::bigint order by seq desc limit $3
              ) m order by m.room_id, m.seq desc`,
             [uuidArray(ids), beforeSeq ?? MAX_SEQ + 1, last + 1],
           );

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, isUuid, pageSize, type AfterCommit } from '@dorandoran/service-kit';
+import { badUserInput, isUuid, pageSize, preparedQuery, type AfterCommit } from '@dorandoran/service-kit';
 import type { CreateChatRoomInput } from './__generated__/resolvers-types';
 import { ChatMember } from './entities/ChatMember.entity';
 import { ChatRoom } from './entities/ChatRoom.entity';
@@ -140,7 +140,7 @@ export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userI
 /**
  * A user's current rooms, latest activity first. Only the user themself lists them (permissions),
  * so the rooms are marked as the viewer's in the loaders and the membership rule needs no query.
- * Plain SQL: the room list is the app's most frequent read.
+ * Prepared statements: the room list is the app's most frequent read.
  */
 export async function listRooms(
   em: EntityManager,
@@ -151,12 +151,20 @@ export async function listRooms(
 ): Promise<RoomPage> {
   const size = pageSize(first, 'first', 20);
   const cursor = after ? decodeRoomCursor(after) : undefined;
-  const rows = await em.execute(
-    `select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = ? and m.left_at is null
-     ${cursor ? 'where (r.last_activity_at, r.id) < (?::timestamptz, ?::uuid)' : ''}
-     order by r.last_activity_at desc, r.id desc limit ?`,
-    cursor ? [userId, cursor.lastActivityAt, cursor.id, size + 1] : [userId, size + 1],
-  );
+  const rows = cursor
+    ? await preparedQuery(
+        em,
+        `select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = $1 and m.left_at is null
+         where (r.last_activity_at, r.id) < ($2::timestamptz, $3::uuid)
+         order by r.last_activity_at desc, r.id desc limit $4`,
+        [userId, cursor.lastActivityAt, cursor.id, size + 1],
+      )
+    : await preparedQuery(
+        em,
+        `select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = $1 and m.left_at is null
+         order by r.last_activity_at desc, r.id desc limit $2`,
+        [userId, size + 1],
+      );
   const rooms = rows.map((row) => em.map(ChatRoom, row));
   for (const room of rooms) loaders.isMember.prime(room.id, true);
   return { rooms: rooms.slice(0, size), hasNextPage: rooms.length > size, hasPreviousPage: Boolean(after) };
