@@ -10,6 +10,8 @@
  *    a message, placing an order) from BENCH_CONNECTIONS (50) signed-in users at once with
  *    autocannon, a warm-up then BENCH_ROUNDS (3) rounds of BENCH_SECONDS (20): requests per second,
  *    p50 and p99 per operation and overall, and CPU time per request of each process (from /proc).
+ * 3. Each operation alone under the same load for BENCH_ALONE_SECONDS (8): what a request of it costs
+ *    each process, and those costs weighed by the mix's shares beside the mix's own.
  *
  * BENCH_PROFILE=1 runs every process with --cpu-prof and prints where each one's CPU went during the
  * rounds (bench/gateways/cpuprofile.ts) instead of writing the README; BENCH_WRITE=0 prints only.
@@ -31,6 +33,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
+/** Each operation alone, under the same load, for this long: what one request of it costs. */
+const ALONE_SECONDS = Number(process.env.BENCH_ALONE_SECONDS ?? 8);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const WRITE = process.env.BENCH_WRITE !== '0' && !PROFILE;
 /** Requests per operation and list length when counting statements. */
@@ -153,7 +157,7 @@ interface Driven {
   failures: string[];
 }
 
-async function drive(stack: Stack, seeded: Seeded, seconds: number): Promise<Driven> {
+async function drive(stack: Stack, seeded: Seeded, seconds: number, sequence: () => OperationName[] = () => mix(MIX_LENGTH)): Promise<Driven> {
   const latencies = Object.fromEntries(OPERATIONS.map((operation) => [operation, [] as number[]])) as Record<OperationName, number[]>;
   const failed = Object.fromEntries(OPERATIONS.map((operation) => [operation, 0])) as Record<OperationName, number>;
   const failures: string[] = [];
@@ -168,7 +172,7 @@ async function drive(stack: Stack, seeded: Seeded, seconds: number): Promise<Dri
       const viewer = seeded.viewers[nextClient++ % seeded.viewers.length];
       let answered: OperationName | undefined;
       client.setRequests(
-        mix(MIX_LENGTH).map((operation) => ({
+        sequence().map((operation) => ({
           method: 'POST',
           path: '/graphql',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${viewer.token}` },
@@ -196,12 +200,12 @@ async function drive(stack: Stack, seeded: Seeded, seconds: number): Promise<Dri
   return { requests, latencies, failed, failures };
 }
 
-async function round(stack: Stack, seeded: Seeded, admin: Client): Promise<Round> {
+async function round(stack: Stack, seeded: Seeded, admin: Client, seconds = SECONDS, sequence?: () => OperationName[]): Promise<Round> {
   const pids = Object.fromEntries(SERVICES.map((name) => [name, stack.services[name].process.pid!])) as Record<ServiceName, number>;
   const backends = await postgresBackends(admin, stack);
   const before = { ...stack.cpuMs(), postgres: sum(backends.map(processCpuMs)), bench: processCpuMs(process.pid), machine: machineBusyMs() };
   const from = performance.now();
-  const driven = await drive(stack, seeded, SECONDS);
+  const driven = await drive(stack, seeded, seconds, sequence);
   const elapsedMs = performance.now() - from;
   const after = { ...Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(pids[name])])), postgres: sum(backends.map(processCpuMs)), bench: processCpuMs(process.pid), machine: machineBusyMs() };
   const cpuMs = Object.fromEntries([...SERVICES, 'postgres', 'bench'].map((name) => [name, (after as Record<string, number>)[name] - (before as Record<string, number>)[name]])) as Round['cpuMs'];
@@ -253,6 +257,39 @@ function loadTables(rounds: Round[]): string {
   return lines.join('\n');
 }
 
+/**
+ * What one request of each operation costs under load: each alone from CONNECTIONS users for
+ * ALONE_SECONDS, CPU per request by process. The last row weighs them by the mix's shares.
+ */
+function aloneTable(alone: Map<OperationName, Round>, rounds: Round[]): string {
+  const subgraphs = SERVICES.filter((name) => name !== 'router');
+  const perRequest = (r: Round) => {
+    const all = sum([...SERVICES, 'postgres'].map((name) => r.cpuMs[name as ServiceName]));
+    return { all, router: r.cpuMs.router, subgraphs: sum(subgraphs.map((name) => r.cpuMs[name])), postgres: r.cpuMs.postgres, requests: r.requests };
+  };
+  const cells = (cpu: { all: number; router: number; subgraphs: number; postgres: number }, requests: number) =>
+    [cpu.all, cpu.router, cpu.subgraphs, cpu.postgres].map((value) => `${(value / requests).toFixed(2)} ms`).join(' | ');
+  const total = sum(OPERATIONS.map((operation) => WEIGHTS[operation]));
+  const weighted = { all: 0, router: 0, subgraphs: 0, postgres: 0 };
+  for (const operation of OPERATIONS) {
+    const cpu = perRequest(alone.get(operation)!);
+    for (const key of Object.keys(weighted) as (keyof typeof weighted)[]) weighted[key] += (cpu[key] / cpu.requests) * (WEIGHTS[operation] / total);
+  }
+  const mixed = rounds.map(perRequest);
+  const mixedMedian = (key: keyof typeof weighted) => median(mixed.map((cpu) => cpu[key] / cpu.requests));
+  return [
+    '| operation alone | requests/s | p50 | CPU per request: all processes | router | subgraphs | PostgreSQL |',
+    '|---|---|---|---|---|---|---|',
+    ...OPERATIONS.map((operation) => {
+      const r = alone.get(operation)!;
+      const latencies = [...r.latencies[operation]].sort((a, b) => a - b);
+      return `| ${LABELS[operation]} | ${grouped(r.requests / r.seconds)} | ${ms(percentile(latencies, 50))} ms | ${cells(perRequest(r), r.requests)} |`;
+    }),
+    `| the mix's shares of these | | | ${cells(weighted, 1)} |`,
+    `| the mix as measured above | | | ${(['all', 'router', 'subgraphs', 'postgres'] as const).map((key) => `${mixedMedian(key).toFixed(2)} ms`).join(' | ')} |`,
+  ].join('\n');
+}
+
 function statementTable(counts: StatementCount[]): string {
   const services = SERVICES.filter((name) => counts.some((count) => name in count.byService));
   return [
@@ -273,7 +310,7 @@ function failureNote(rounds: Round[]): string {
 
 const SECTION_TITLE = '## `npm run bench:app` — the app under its own load';
 
-function section(checkout: string, counts: StatementCount[], rounds: Round[]): string {
+function section(checkout: string, counts: StatementCount[], rounds: Round[], alone: Map<OperationName, Round>): string {
   const date = new Date().toISOString().slice(0, 10);
   return `${SECTION_TITLE}
 
@@ -302,6 +339,11 @@ ${date}, ${checkout}, Node ${process.version}, ${cpuModel()}, ${os.cpus().length
 
 ${loadTables(rounds)}
 ${failureNote(rounds)}
+After the rounds, each operation alone from the same ${CONNECTIONS} users for ${ALONE_SECONDS} s (\`BENCH_ALONE_SECONDS\`), measured the same
+way: what a request of it costs the machine under load. "Subgraphs" is auth, users, chat, store and batch together.
+
+${aloneTable(alone, rounds)}
+
 ${statementTable(counts)}
 `;
 }
@@ -349,7 +391,13 @@ async function main() {
     }
     const loadTo = performance.now();
     console.log(loadTables(rounds));
-    if (WRITE) await writeSection(section(checkout, counts, rounds));
+    const alone = new Map<OperationName, Round>();
+    for (const operation of OPERATIONS) {
+      alone.set(operation, await round(stack, seeded, admin, ALONE_SECONDS, () => Array.from({ length: MIX_LENGTH }, () => operation)));
+      console.log(`${operation} alone: ${grouped(alone.get(operation)!.requests / alone.get(operation)!.seconds)} requests/s`);
+    }
+    console.log(aloneTable(alone, rounds));
+    if (WRITE) await writeSection(section(checkout, counts, rounds, alone));
     if (PROFILE) {
       await stack.close();
       await printProfiles(stack, profileDir, loadFrom, loadTo, sum(rounds.map((r) => r.requests)));
