@@ -202,12 +202,15 @@ async function drive(stack: Stack, seeded: Seeded, seconds: number, sequence: ()
 
 async function round(stack: Stack, seeded: Seeded, admin: Client, seconds = SECONDS, sequence?: () => OperationName[]): Promise<Round> {
   const pids = Object.fromEntries(SERVICES.map((name) => [name, stack.services[name].process.pid!])) as Record<ServiceName, number>;
-  const backends = await postgresBackends(admin, stack);
-  const before = { ...stack.cpuMs(), postgres: sum(backends.map(processCpuMs)), bench: processCpuMs(process.pid), machine: machineBusyMs() };
+  const backendsBefore = new Map((await postgresBackends(admin, stack)).map((pid) => [pid, processCpuMs(pid)]));
+  const before = { ...stack.cpuMs(), postgres: 0, bench: processCpuMs(process.pid), machine: machineBusyMs() };
   const from = performance.now();
   const driven = await drive(stack, seeded, seconds, sequence);
   const elapsedMs = performance.now() - from;
-  const after = { ...Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(pids[name])])), postgres: sum(backends.map(processCpuMs)), bench: processCpuMs(process.pid), machine: machineBusyMs() };
+  // A backend that a pool opened meanwhile counts from its start; one it closed (idle) is left out.
+  const backendsAfter = await postgresBackends(admin, stack);
+  const postgres = sum(backendsAfter.map((pid) => processCpuMs(pid) - (backendsBefore.get(pid) ?? 0)));
+  const after = { ...Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(pids[name])])), postgres, bench: processCpuMs(process.pid), machine: machineBusyMs() };
   const cpuMs = Object.fromEntries([...SERVICES, 'postgres', 'bench'].map((name) => [name, (after as Record<string, number>)[name] - (before as Record<string, number>)[name]])) as Round['cpuMs'];
   return { ...driven, seconds: elapsedMs / 1000, cpuMs, machineBusyCores: (after.machine - before.machine) / elapsedMs };
 }
