@@ -92,11 +92,12 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
         if (!viewerId) return new Map();
         const rows = await preparedQuery<{ room_id: string; unread: number }>(
           em,
-          `select m.room_id, count(*)::int as unread from chat_messages m
-           join chat_members cm on cm.room_id = m.room_id and cm.user_id = $1 and cm.left_at is null
-           where m.room_id = any($2::uuid[]) and m.seq > cm.last_read_seq and m.sender_id <> $3
-           group by m.room_id`,
-          [viewerId, uuidArray(ids), viewerId],
+          // From the viewer's memberships: each room's count reads only the messages after its read mark.
+          `select cm.room_id, (
+             select count(*)::int from chat_messages m where m.room_id = cm.room_id and m.seq > cm.last_read_seq and m.sender_id <> $1
+           ) as unread
+           from chat_members cm where cm.user_id = $1 and cm.room_id = any($2::uuid[]) and cm.left_at is null`,
+          [viewerId, uuidArray(ids)],
         );
         return new Map(rows.map((row) => [row.room_id, row.unread]));
       }, () => 0),
@@ -106,10 +107,12 @@ export function createLoaders(em: EntityManager, viewer: Viewer | null): Loaders
       batchByUuid(async (ids) => {
         const rows = await preparedQuery<{ id: string; unread: number }>(
           em,
-          `select m.id, count(cm.id)::int as unread from chat_messages m
-           left join chat_members cm on cm.room_id = m.room_id and cm.left_at is null and cm.user_id <> m.sender_id and cm.last_read_seq < m.seq
-           where m.id = any($1::uuid[])
-           group by m.id`,
+          // Each message's room members through the (room_id, user_id) index: a join here hashed every member of every room.
+          `select m.id, (
+             select count(*)::int from chat_members cm
+             where cm.room_id = m.room_id and cm.left_at is null and cm.user_id <> m.sender_id and cm.last_read_seq < m.seq
+           ) as unread
+           from chat_messages m where m.id = any($1::uuid[])`,
           [uuidArray(ids)],
         );
         return new Map(rows.map((row) => [row.id, row.unread]));
