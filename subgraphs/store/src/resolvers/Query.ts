@@ -6,7 +6,7 @@ export const Query: QueryResolvers = {
   products: (_parent, { first, after, search, category, includeInactive }, { em }) =>
     listProducts(em, { first, after, search, category, includeInactive: includeInactive ?? false }),
   product: (_parent, { id }, { loaders }) => loaders.productById.load(id),
-  myOrders: (_parent, { first, after }, { em, viewer }) => listOrders(em, { first, after, buyerId: viewer!.userId }),
+  myOrders: (_parent, { first, after }, context) => listOrders(context, { first, after, buyerId: context.viewer!.userId }),
   order: (_parent, { id }, { loaders }) => loaders.orderById.load(id),
-  orders: (_parent, { first, after, status }, { em }) => listOrders(em, { first, after, status }),
+  orders: (_parent, { first, after, status }, context) => listOrders(context, { first, after, status }),
 };

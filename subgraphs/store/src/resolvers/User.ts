@@ -4,5 +4,5 @@ import { listOrders } from '../orders';
 export const User: UserResolvers = {
   // store knows a user by id only; the router asks users for the rest.
   __resolveReference: ({ id }) => ({ id }),
-  orders: (user, { first, after }, { em }) => listOrders(em, { first, after, buyerId: user.id }),
+  orders: (user, { first, after }, context) => listOrders(context, { first, after, buyerId: user.id }),
 };

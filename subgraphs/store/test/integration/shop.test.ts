@@ -115,6 +115,10 @@ describe('shipping address', () => {
     expect(placed.data!.placeOrder.shippingAddress).toEqual(ADDRESS);
     const query = 'query($id: ID!) { order(id: $id) { shippingAddress { recipient line1 } } }';
     expect((await h.gql(query, { id: placed.data!.placeOrder.id }, admin)).data!.order.shippingAddress).toEqual({ recipient: 'Kim Mina', line1: ADDRESS.line1 });
+    // The list's orders stand in for reading each order again: the address comes with them.
+    const mine = await h.gql('{ myOrders(first: 50) { edges { node { id shippingAddress { recipient line1 } } } } }', {}, alice);
+    const listed = mine.data!.myOrders.edges.find((edge: { node: { id: string } }) => edge.node.id === placed.data!.placeOrder.id);
+    expect(listed.node.shippingAddress).toEqual({ recipient: 'Kim Mina', line1: ADDRESS.line1 });
     const other = await h.gql(query, { id: placed.data!.placeOrder.id }, bob);
     expect(other.data?.order ?? null).toBeNull();
     expect(JSON.stringify(other)).not.toContain('Kim Mina');
