@@ -7,14 +7,15 @@ let statementSerial = 0;
 
 /**
  * Runs a fixed statement (`$1`-style parameters) as a named prepared statement on the connection `em`
- * would use: its transaction's, or one borrowed from its pool. Through `em.execute()`, PostgreSQL
- * parsed and planned every hot loader statement on every call (planning was 40 % of the server's time
- * under bench:app), and knex's query layer cost the service as much again; a prepared statement is
- * parsed once per connection and, once PostgreSQL settles on a generic plan, not planned again.
+ * would use: its transaction's, or one borrowed from its pool. `em.execute()` writes the parameters into
+ * the text, so PostgreSQL parsed and planned every hot loader call anew (planning was 40 % of its time
+ * under bench:app); a prepared statement is parsed once per connection and, once PostgreSQL settles on
+ * a generic plan, not planned again. It also skips knex's query layer.
  *
  * For statements whose text is fixed in the code only: each distinct text is a statement kept on every
- * connection for its lifetime. Names are serial numbers, never reused, so a connection that reopens onto a session still
- * holding the old names (the embedded server's one PGlite session) prepares afresh instead of colliding.
+ * connection for its lifetime. Names are serial numbers, never reused, so a connection that reopens onto
+ * a session still holding the old names (the embedded server's one PGlite session) prepares afresh
+ * instead of colliding.
  */
 export async function preparedQuery<Row extends QueryResultRow>(em: EntityManager, text: string, values: unknown[]): Promise<Row[]> {
   const transaction = em.getTransactionContext<{ client: KnexClient }>();

@@ -137,6 +137,9 @@ export async function removeDeletedUser(em: EntityManager, feed: RoomFeed, userI
   };
 }
 
+const ROOMS_OF_MEMBER = 'select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = $1 and m.left_at is null';
+const LATEST_FIRST = 'order by r.last_activity_at desc, r.id desc';
+
 /**
  * A user's current rooms, latest activity first. Only the user themself lists them (permissions),
  * so the rooms are marked as the viewer's in the loaders and the membership rule needs no query.
@@ -152,19 +155,13 @@ export async function listRooms(
   const size = pageSize(first, 'first', 20);
   const cursor = after ? decodeRoomCursor(after) : undefined;
   const rows = cursor
-    ? await preparedQuery(
-        em,
-        `select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = $1 and m.left_at is null
-         where (r.last_activity_at, r.id) < ($2::timestamptz, $3::uuid)
-         order by r.last_activity_at desc, r.id desc limit $4`,
-        [userId, cursor.lastActivityAt, cursor.id, size + 1],
-      )
-    : await preparedQuery(
-        em,
-        `select r.* from chat_rooms r join chat_members m on m.room_id = r.id and m.user_id = $1 and m.left_at is null
-         order by r.last_activity_at desc, r.id desc limit $2`,
-        [userId, size + 1],
-      );
+    ? await preparedQuery(em, `${ROOMS_OF_MEMBER} where (r.last_activity_at, r.id) < ($2::timestamptz, $3::uuid) ${LATEST_FIRST} limit $4`, [
+        userId,
+        cursor.lastActivityAt,
+        cursor.id,
+        size + 1,
+      ])
+    : await preparedQuery(em, `${ROOMS_OF_MEMBER} ${LATEST_FIRST} limit $2`, [userId, size + 1]);
   const rooms = rows.map((row) => em.map(ChatRoom, row));
   for (const room of rooms) loaders.isMember.prime(room.id, true);
   return { rooms: rooms.slice(0, size), hasNextPage: rooms.length > size, hasPreviousPage: Boolean(after) };
