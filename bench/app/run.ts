@@ -203,15 +203,18 @@ async function drive(stack: Stack, seeded: Seeded, seconds: number, sequence: ()
 async function round(stack: Stack, seeded: Seeded, admin: Client, seconds = SECONDS, sequence?: () => OperationName[]): Promise<Round> {
   const pids = Object.fromEntries(SERVICES.map((name) => [name, stack.services[name].process.pid!])) as Record<ServiceName, number>;
   const backendsBefore = new Map((await postgresBackends(admin, stack)).map((pid) => [pid, processCpuMs(pid)]));
-  const before = { ...stack.cpuMs(), postgres: 0, bench: processCpuMs(process.pid), machine: machineBusyMs() };
+  const before = { ...stack.cpuMs(), bench: processCpuMs(process.pid), machine: machineBusyMs() };
   const from = performance.now();
   const driven = await drive(stack, seeded, seconds, sequence);
   const elapsedMs = performance.now() - from;
   // A backend that a pool opened meanwhile counts from its start; one it closed (idle) is left out.
   const backendsAfter = await postgresBackends(admin, stack);
   const postgres = sum(backendsAfter.map((pid) => processCpuMs(pid) - (backendsBefore.get(pid) ?? 0)));
-  const after = { ...Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(pids[name])])), postgres, bench: processCpuMs(process.pid), machine: machineBusyMs() };
-  const cpuMs = Object.fromEntries([...SERVICES, 'postgres', 'bench'].map((name) => [name, (after as Record<string, number>)[name] - (before as Record<string, number>)[name]])) as Round['cpuMs'];
+  const after = { ...Object.fromEntries(SERVICES.map((name) => [name, processCpuMs(pids[name])])), bench: processCpuMs(process.pid), machine: machineBusyMs() };
+  const cpuMs = {
+    ...Object.fromEntries([...SERVICES, 'bench'].map((name) => [name, (after as Record<string, number>)[name] - (before as Record<string, number>)[name]])),
+    postgres,
+  } as Round['cpuMs'];
   return { ...driven, seconds: elapsedMs / 1000, cpuMs, machineBusyCores: (after.machine - before.machine) / elapsedMs };
 }
 
@@ -266,30 +269,28 @@ function loadTables(rounds: Round[]): string {
  */
 function aloneTable(alone: Map<OperationName, Round>, rounds: Round[]): string {
   const subgraphs = SERVICES.filter((name) => name !== 'router');
-  const perRequest = (r: Round) => {
-    const all = sum([...SERVICES, 'postgres'].map((name) => r.cpuMs[name as ServiceName]));
-    return { all, router: r.cpuMs.router, subgraphs: sum(subgraphs.map((name) => r.cpuMs[name])), postgres: r.cpuMs.postgres, requests: r.requests };
+  type Cost = [all: number, router: number, subgraphs: number, postgres: number];
+  const costPerRequest = (r: Round): Cost => {
+    const router = r.cpuMs.router;
+    const others = sum(subgraphs.map((name) => r.cpuMs[name]));
+    return [router + others + r.cpuMs.postgres, router, others, r.cpuMs.postgres].map((ms) => ms / r.requests) as Cost;
   };
-  const cells = (cpu: { all: number; router: number; subgraphs: number; postgres: number }, requests: number) =>
-    [cpu.all, cpu.router, cpu.subgraphs, cpu.postgres].map((value) => `${(value / requests).toFixed(2)} ms`).join(' | ');
+  const cells = (cost: number[]) => cost.map((value) => `${value.toFixed(2)} ms`).join(' | ');
   const total = sum(OPERATIONS.map((operation) => WEIGHTS[operation]));
-  const weighted = { all: 0, router: 0, subgraphs: 0, postgres: 0 };
-  for (const operation of OPERATIONS) {
-    const cpu = perRequest(alone.get(operation)!);
-    for (const key of Object.keys(weighted) as (keyof typeof weighted)[]) weighted[key] += (cpu[key] / cpu.requests) * (WEIGHTS[operation] / total);
-  }
-  const mixed = rounds.map(perRequest);
-  const mixedMedian = (key: keyof typeof weighted) => median(mixed.map((cpu) => cpu[key] / cpu.requests));
+  const costs = OPERATIONS.map((operation) => ({ share: WEIGHTS[operation] / total, cost: costPerRequest(alone.get(operation)!) }));
+  const weighted = [0, 1, 2, 3].map((column) => sum(costs.map(({ share, cost }) => share * cost[column])));
+  const mixed = rounds.map(costPerRequest);
+  const mixedMedians = [0, 1, 2, 3].map((column) => median(mixed.map((cost) => cost[column])));
   return [
     '| operation alone | requests/s | p50 | CPU per request: all processes | router | subgraphs | PostgreSQL |',
     '|---|---|---|---|---|---|---|',
     ...OPERATIONS.map((operation) => {
       const r = alone.get(operation)!;
       const latencies = [...r.latencies[operation]].sort((a, b) => a - b);
-      return `| ${LABELS[operation]} | ${grouped(r.requests / r.seconds)} | ${ms(percentile(latencies, 50))} ms | ${cells(perRequest(r), r.requests)} |`;
+      return `| ${LABELS[operation]} | ${grouped(r.requests / r.seconds)} | ${ms(percentile(latencies, 50))} ms | ${cells(costPerRequest(r))} |`;
     }),
-    `| the mix's shares of these | | | ${cells(weighted, 1)} |`,
-    `| the mix as measured above | | | ${(['all', 'router', 'subgraphs', 'postgres'] as const).map((key) => `${mixedMedian(key).toFixed(2)} ms`).join(' | ')} |`,
+    `| the mix's shares of these | | | ${cells(weighted)} |`,
+    `| the mix as measured above | | | ${cells(mixedMedians)} |`,
   ].join('\n');
 }
 
