@@ -88,6 +88,9 @@ export function readEnv(env: Environment): EnvReader {
   };
 }
 
+/** DATABASE_TIMEOUT_MS's default: under the router's 10 s subgraph timeout, so the client hears why. */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5000;
+
 /** Settings every service reads the same way. */
 export interface CommonConfig {
   /** `production` turns introspection off (and requires REDIS_URL for separate processes). */
@@ -97,6 +100,8 @@ export interface CommonConfig {
   dataDir: string;
   /** A PostgreSQL server; unset means embedded PGlite per service. */
   databaseUrl?: string;
+  /** How long a service waits on its database for one statement, connection or pooled connection (database.ts, databaseLimits). */
+  databaseTimeoutMs: number;
   /** A Redis server; unset means in-process stores. */
   redisUrl?: string;
   /** Shared secret the router sends to subgraphs; generated under dataDir when unset. */
@@ -118,6 +123,7 @@ export function readCommonConfig(env: Environment): CommonConfig {
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     dataDir: read.string('DATA_DIR', '.data'),
     databaseUrl: read.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
+    databaseTimeoutMs: read.int('DATABASE_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUT_MS, { min: 100, max: 600_000 }),
     redisUrl: read.url('REDIS_URL', undefined, ['redis:', 'rediss:']),
     routerSecret: read.optional('ROUTER_SECRET'),
     jwtIssuer: read.string('JWT_ISSUER', 'dorandoran-auth'),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MikroORM, type Constructor, type EntityClass, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
+import { DEFAULT_DATABASE_TIMEOUT_MS } from './config';
 import { startEmbeddedDatabase } from './embeddedDatabase';
 import type { Logger } from './logger';
 
@@ -31,8 +32,51 @@ export interface DatabaseOptions {
    * connections of PostgreSQL's 100.
    */
   idleConnectionMs?: number;
+  /** DATABASE_TIMEOUT_MS: how long the service waits on its database for one thing (databaseLimits). */
+  timeoutMs?: number;
   logger: Logger;
 }
+
+/**
+ * How long one answer from the database may take before the client gets SERVICE_UNAVAILABLE
+ * (databaseFailure) instead of a request that hangs until the router's subgraph timeout and holds a
+ * connection after that. For `timeoutMs`:
+ * - waiting for a pooled connection (every one busy, or PGlite's single one held): `timeoutMs`;
+ * - connecting: `timeoutMs`;
+ * - a statement, lock waits included: the server cancels it after `timeoutMs` (statement_timeout);
+ * - a transaction left idle (a process stuck half-way) is ended by the server after `timeoutMs`, so it
+ *   does not hold its locks;
+ * - no answer at all (the server or the network stalled, which the server's own timeouts cannot
+ *   catch): the client gives up a second after the server would have, and the pool replaces that
+ *   connection instead of queueing the next statement behind the lost one.
+ * PGlite runs in the service's own thread and ignores statement_timeout, so embedded mode has only
+ * the pool's wait. Migrations run without these limits (migrate).
+ */
+function databaseLimits(timeoutMs: number, embedded: boolean) {
+  const acquireConnectionTimeout = timeoutMs;
+  if (embedded) return { acquireConnectionTimeout };
+  return {
+    acquireConnectionTimeout,
+    connection: {
+      connectionTimeoutMillis: timeoutMs,
+      statement_timeout: timeoutMs,
+      idle_in_transaction_session_timeout: timeoutMs,
+      query_timeout: timeoutMs + 1000,
+    },
+    pool: { validate: answeredEverything },
+  };
+}
+
+/** knex's own warnings (a connection the pool dropped, say) into the service's log instead of stdout. */
+const knexLog = (logger: Logger) => ({
+  warn: (message: unknown) => logger.warn({ knex: message }, 'database pool'),
+  error: (message: unknown) => logger.error({ knex: message }, 'database pool'),
+  deprecate: (message: unknown) => logger.debug({ knex: message }, 'database pool'),
+  debug: (message: unknown) => logger.debug({ knex: message }, 'database pool'),
+});
+
+/** pg's client: `readyForQuery` is false while a statement it gave up on (query_timeout) is still unanswered. */
+const answeredEverything = (connection: { readyForQuery?: boolean }) => connection.readyForQuery !== false;
 
 export interface Database {
   orm: MikroORM;
@@ -46,16 +90,21 @@ export interface Database {
 /** Opens the service's own database (a server's, or embedded PGlite) and runs its committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const target = options.databaseUrl ? await prepareServerDatabase(options) : await embeddedTarget(options);
-  const orm = await MikroORM.init({
-    ...ormOptions(options),
-    clientUrl: target.url,
-    // PGlite is single-connection: one pooled connection keeps transactions from interleaving.
-    pool: target.embedded ? { min: 1, max: 1 } : { min: 0, max: 10, ...(options.idleConnectionMs ? { idleTimeoutMillis: options.idleConnectionMs } : {}) },
-  });
+  let orm: MikroORM | undefined;
   try {
-    await migrate(orm, target);
+    if (!target.embedded) await migrateOnServer(target, options);
+    orm = await MikroORM.init({
+      ...ormOptions(options),
+      clientUrl: target.url,
+      // PGlite is single-connection: one pooled connection keeps transactions from interleaving.
+      pool: target.embedded
+        ? { min: 1, max: 1 }
+        : { min: 0, max: 10, ...(options.idleConnectionMs ? { idleTimeoutMillis: options.idleConnectionMs } : {}) },
+      driverOptions: { ...databaseLimits(options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS, target.embedded), log: knexLog(options.logger) },
+    });
+    if (target.embedded) await orm.getMigrator().up();
   } catch (error) {
-    await orm.close(true);
+    await orm?.close(true);
     await target.close();
     throw error;
   }
@@ -73,21 +122,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 /**
- * Runs the pending migrations. On a server, replicas of a service that start together would run the
- * same migration at once and all but the first fail (`create type … already exists`), so they take
- * turns under an advisory lock on the service's own database: the first applies what is pending, the
- * others then find nothing to do. The lock is the session's: one that dies mid-way lets go with it.
+ * Runs the pending migrations on a server, through an ORM of its own without the service's
+ * statement timeout (an index built on a big table takes as long as it takes). Replicas of a service
+ * that start together would run the same migration at once and all but the first fail (`create type
+ * … already exists`), so they take turns under an advisory lock on the service's own database: the
+ * first applies what is pending, the others then find nothing to do. The lock is the session's: one
+ * that dies mid-way lets go with it. Embedded, the service's ORM runs them: PGlite has no statement
+ * timeout, and a second ORM would cost every `npm start` its start-up.
  */
-async function migrate(orm: MikroORM, target: Target): Promise<void> {
-  if (target.embedded) {
-    await orm.getMigrator().up();
-    return;
-  }
+async function migrateOnServer(target: Target, options: DatabaseOptions): Promise<void> {
   const lock = new Client({ connectionString: target.url });
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock(hashtext('dorandoran migrations'))");
-    await orm.getMigrator().up();
+    await migrateAt(target.url, options);
   } finally {
     await lock.end();
   }
@@ -208,4 +256,36 @@ async function migratedTemplate(client: Client, admin: URL, options: DatabaseOpt
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
   }
+}
+
+/** SQLSTATEs of a database that cannot answer now: cancelled by a timeout, shutting down, out of connections, the connection lost. */
+const UNAVAILABLE_STATES: Record<string, string> = {
+  '57014': 'statement timeout',
+  '55P03': 'lock timeout',
+  '25P03': 'idle transaction ended',
+  '57P01': 'server shutting down',
+  '57P02': 'server crashed',
+  '57P03': 'server starting',
+  '53300': 'too many connections',
+};
+
+/**
+ * Why an error means the database did not answer in time or is unreachable (a timeout of
+ * databaseLimits, a lost or refused connection), or undefined for any other error. The ORM wraps the
+ * driver's error and copies its `code`; knex puts the statement in front of its message, so messages
+ * are matched anywhere in them. Follows `originalError` (a resolver's error as GraphQL wraps it), not
+ * `cause`: a failed fetch's cause has network codes too, and is not the database.
+ */
+export function databaseFailure(error: unknown): string | undefined {
+  for (let seen = error as { code?: unknown; message?: unknown; originalError?: unknown } | undefined, depth = 0; seen && depth < 5; depth++) {
+    const code = typeof seen.code === 'string' ? seen.code : '';
+    const message = typeof seen.message === 'string' ? seen.message : '';
+    if (UNAVAILABLE_STATES[code]) return UNAVAILABLE_STATES[code];
+    if (code.startsWith('08') || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') return 'connection failed';
+    if (message.includes('Query read timeout')) return 'no answer';
+    if (message.includes('Timeout acquiring a connection')) return 'no free connection';
+    if (message.includes('Connection terminated') || message.includes('not queryable')) return 'connection lost';
+    seen = seen.originalError as typeof seen;
+  }
+  return undefined;
 }

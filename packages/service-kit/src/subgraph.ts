@@ -9,6 +9,7 @@ import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQL
 import { useServer } from 'graphql-ws/use/ws';
 import type { Metric } from 'prom-client';
 import { WebSocketServer } from 'ws';
+import { databaseFailure } from './database';
 import { createErrorFormatter } from './errors';
 import { closeServer, createGraphQLHttpServer, healthRoute, HttpError, listen, readinessRoute, type HttpRoute, type ReadinessCheck } from './http';
 import type { TokenVerifier, Viewer } from './identity';
@@ -186,7 +187,18 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), ...(options.plugins ?? [])],
-    formatError: (formatted, error) => formatCoded(withLimitCode(formatted, error), error),
+    formatError: (formatted, error) => {
+      const failure = databaseFailure(error);
+      if (failure === undefined) return formatCoded(withLimitCode(formatted, error), error);
+      // Logged by its kind only: the driver's message carries the statement and its values.
+      log.warn({ failure }, 'the database did not answer in time');
+      return {
+        message: `The ${options.name} service's database did not answer in time; try again shortly.`,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      };
+    },
   });
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({

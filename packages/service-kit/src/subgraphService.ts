@@ -152,6 +152,7 @@ export async function startSubgraph<
       migrations: spec.migrations,
       logger,
       ...(deps.database ?? databaseTarget(config)),
+      timeoutMs: config.databaseTimeoutMs,
     });
     opened.push(() => database.close());
     const em = database.orm.em as EntityManager;

@@ -40,6 +40,8 @@ export interface Stack {
   /** The payment provider store uses: the sandbox, whose charges and refunds tests count (a new one after restartStore). */
   payments: SandboxProvider;
   routerSecret: string;
+  /** With DATABASE_URL: chat's database on that server, for a test that holds its locks from outside. */
+  chatDatabaseUrl?: string;
   /** Mail the auth subgraph sent (password reset codes). */
   mail: SentMail[];
   env: Record<string, string>;
@@ -155,6 +157,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     batchUrl: batch.url,
     payments,
     routerSecret,
+    chatDatabaseUrl: chatDatabase.databaseUrl,
     mail,
     env,
     services: { auth, users, chat, store, batch, router },
