@@ -50,7 +50,7 @@ export interface DatabaseOptions {
  *   catch): the client gives up a second after the server would have, and the pool replaces that
  *   connection instead of queueing the next statement behind the lost one.
  * PGlite runs in the service's own thread and ignores statement_timeout, so embedded mode has only
- * the pool's wait. Migrations run without these limits (migrate).
+ * the pool's wait. Migrations run without these limits (migrateOnServer).
  */
 function databaseLimits(timeoutMs: number, embedded: boolean) {
   const acquireConnectionTimeout = timeoutMs;
