@@ -13,7 +13,8 @@ import { adminInBrowser, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphA
  * confirmation before cancelling, and live stock caught up after the router restarts.
  */
 
-const web = webAppInChromium();
+// One test restarts the store: its embedded database must outlive that.
+const web = webAppInChromium({ restartableStore: true });
 const tag = () => newPerson('x').nickname.split(' ')[1];
 
 /** Store subscriptions being served now (order status and product changes). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Request, type WebSocketRoute } from 'playwright-core';
 import { buildWebIfChanged } from '../../../scripts/buildWeb';
-import { startStack, type Stack } from '@dorandoran/test-support/stack';
+import { startStack, type Stack, type StackOptions } from '@dorandoran/test-support/stack';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WEB = path.join(ROOT, 'web');
@@ -125,7 +125,7 @@ export interface WebAppInChromium {
  * tests, closes each test's contexts after it, and the browser and the stack at the end. The
  * returned fields are set once the tests run.
  */
-export function webAppInChromium(): WebAppInChromium {
+export function webAppInChromium(stackOptions: StackOptions = {}): WebAppInChromium {
   const contexts: BrowserContext[] = [];
   const web = {
     async newContext() {
@@ -139,7 +139,7 @@ export function webAppInChromium(): WebAppInChromium {
   } as WebAppInChromium;
   beforeAll(async () => {
     await buildWebApp();
-    [web.stack, web.browser] = await Promise.all([startStack(), launchBrowser()]);
+    [web.stack, web.browser] = await Promise.all([startStack({}, stackOptions), launchBrowser()]);
     web.app = appUrlOf(web.stack.routerUrl);
   }, 180_000);
   afterEach(async () => {
