@@ -114,16 +114,24 @@ export interface MigratedTemplate {
 /**
  * A cluster migrated by `migrateAt`, for in-memory databases (tests): loading it costs 0.3 s
  * where initdb and the migrations cost several. Images of the service's other migrations are deleted.
+ * Without the template databases, which only CREATE DATABASE reads and nothing runs in PGlite: of
+ * the image's 40 MB and 1,000 files they were 15 MB and 600, and every stack loads five images
+ * (0.5–0.6 s of CPU less per stack).
  */
 function migratedImage(service: string, { fingerprint, migrateAt }: MigratedTemplate): Promise<Blob> {
   const prefix = `migrated-${service}-`;
-  const name = `${prefix}${fingerprint}-${engine}.tar`;
+  const name = `${prefix}${fingerprint}-${engine}-without-templates.tar`;
   return image(name, async () => {
     const cluster = await PGlite.create(undefined, { startParams: PGLITE_START_PARAMS, loadDataDir: await freshImage() });
     const server = new PGLiteSocketServer({ db: cluster, host: '127.0.0.1', port: 0, maxConnections: 1 });
     try {
       await server.start();
       await migrateAt(`postgresql://postgres@${server.getServerConn()}/postgres`);
+      for (const template of ['template0', 'template1']) {
+        await cluster.exec(`ALTER DATABASE ${template} WITH ALLOW_CONNECTIONS false IS_TEMPLATE false`);
+        await cluster.exec(`DROP DATABASE ${template}`);
+      }
+      await cluster.exec('CHECKPOINT');
       const blob = await cluster.dumpDataDir('none');
       const images = await imagesFolder();
       if (images) {
