@@ -135,10 +135,19 @@ async function migrateOnServer(target: Target, options: DatabaseOptions): Promis
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock(hashtext('dorandoran migrations'))");
-    await migrateAt(target.url, options);
+    if (!(await allApplied(lock, options.migrations))) await migrateAt(target.url, options);
   } finally {
     await lock.end();
   }
+}
+
+/** Whether MikroORM's table lists every migration: then a start needs no ORM of its own to find nothing to do. */
+async function allApplied(client: Client, migrations: Constructor<Migration>[]): Promise<boolean> {
+  // A new database has no such table yet.
+  const applied = await client.query<{ name: string }>('SELECT name FROM mikro_orm_migrations').catch(() => undefined);
+  if (!applied) return false;
+  const names = new Set(applied.rows.map((row) => row.name));
+  return migrations.every((migration) => names.has(migration.name));
 }
 
 /** ORM options shared by the service and the migration generator. */

@@ -91,6 +91,21 @@ onServer('database limits on a PostgreSQL server', () => {
     expect(applied.map((row) => row.name)).toEqual(['Counters', 'SlowBackfill']);
   });
 
+  test('a later start with one more migration applies it; one with nothing new finds every migration applied', async () => {
+    const again = testDatabase('limits');
+    const open = (migrations: (typeof Counters)[], dropOnClose: boolean) =>
+      openDatabase({ service: 'limits', entities: [], migrations, logger, timeoutMs: TIMEOUT_MS, ...again, dropOnClose });
+    await (await open([Counters], false)).close();
+    await (await open([Counters], false)).close();
+    const later = await open([Counters, SlowBackfill], true);
+    try {
+      const applied = await preparedQuery<{ name: string }>(later.orm.em.fork() as EntityManager, 'select name from mikro_orm_migrations order by id', []);
+      expect(applied.map((row) => row.name)).toEqual(['Counters', 'SlowBackfill']);
+    } finally {
+      await later.close();
+    }
+  });
+
   test('a statement slower than the timeout is cancelled by the server ("statement timeout"), and the connection serves the next one', async () => {
     const { ms, failure } = await failureOf(em().execute(`select pg_sleep(${(TIMEOUT_MS * 5) / 1000})`));
     expect(failure).toBe('statement timeout');
