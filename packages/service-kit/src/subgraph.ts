@@ -178,6 +178,19 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   observeReadiness(metrics.registry, () => options.readiness ?? {});
   for (const metric of options.metrics ?? []) metrics.registry.registerMetric(metric);
   const formatCoded = createErrorFormatter((error) => log.error({ err: error }, 'internal error in resolver'), Object.values(LIMIT_CODES));
+  /** One formatting for answers over HTTP and events over graphql-ws: coded errors pass, anything else says nothing of its insides. */
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const failure = databaseFailure(error);
+    if (failure === undefined) return formatCoded(withLimitCode(formatted, error), error);
+    // Logged by its kind only: the driver's message carries the statement and its values.
+    log.warn({ failure }, 'the database did not answer in time');
+    return {
+      message: `The ${options.name} service's database did not answer in time; try again shortly.`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
+  };
   const apollo = new ApolloServer<TContext>({
     schema,
     validationRules: limitRules,
@@ -187,18 +200,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     stopOnTerminationSignals: false,
     // Traces are for Apollo's hosted reporting, which this router does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled(), metrics.graphqlPlugin(), ...(options.plugins ?? [])],
-    formatError: (formatted, error) => {
-      const failure = databaseFailure(error);
-      if (failure === undefined) return formatCoded(withLimitCode(formatted, error), error);
-      // Logged by its kind only: the driver's message carries the statement and its values.
-      log.warn({ failure }, 'the database did not answer in time');
-      return {
-        message: `The ${options.name} service's database did not answer in time; try again shortly.`,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: 'SERVICE_UNAVAILABLE' },
-      };
-    },
+    formatError,
   });
   await apollo.start();
   const httpServer = createGraphQLHttpServer<TContext>({
@@ -218,7 +220,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       ...(options.routes ?? []),
     ],
   });
-  const sockets = options.subscriptions ? serveSubscriptions(httpServer, schema, options) : undefined;
+  const sockets = options.subscriptions ? serveSubscriptions(httpServer, schema, options, formatError) : undefined;
   return {
     httpServer,
     schema,
@@ -236,7 +238,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
  * connect: without the secret the socket closes with 4403 and a reason naming the router; a bad
  * token closes it with 4403 so that the client refreshes it and reconnects.
  */
-function serveSubscriptions<TContext extends BaseContext>(httpServer: Server, schema: GraphQLSchema, options: SubgraphServerOptions<TContext>) {
+function serveSubscriptions<TContext extends BaseContext>(
+  httpServer: Server,
+  schema: GraphQLSchema,
+  options: SubgraphServerOptions<TContext>,
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const identities = new WeakMap<object, RequestIdentity>();
   const cleanup = useServer(
@@ -258,6 +265,9 @@ function serveSubscriptions<TContext extends BaseContext>(httpServer: Server, sc
         }
       },
       context: (ctx) => options.context(identities.get(ctx.extra)!),
+      // An event's field that failed: as over HTTP, so no statement or stack reaches the router.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
     },
     wss,
   );

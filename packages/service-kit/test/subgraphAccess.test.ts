@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { parse } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import WebSocket from 'ws';
 import { bearer, post } from '@dorandoran/test-support/graphql';
 import { startTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from '@dorandoran/test-support/issuer';
@@ -25,6 +25,8 @@ const typeDefs = parse(`
   type Node {
     child: Node
     value: Int
+    broken: Int
+    refused: Int
   }
   type User @key(fields: "id") {
     id: ID!
@@ -43,7 +45,16 @@ const resolvers = {
       },
     },
   },
-  Node: { child: () => ({}), value: () => 1 },
+  Node: {
+    child: () => ({}),
+    value: () => 1,
+    broken: () => {
+      throw new Error('select secret_column from accounts where token = $1 - relation does not exist');
+    },
+    refused: () => {
+      throw new GraphQLError('Not yours.', { extensions: { code: 'FORBIDDEN' } });
+    },
+  },
   User: { __resolveReference: (user: { id: string }) => user },
 };
 
@@ -120,10 +131,10 @@ describe('only the router secret opens GraphQL', () => {
 
 describe('graphql-ws answers only the router secret', () => {
   /** The close event of a connection that was refused, or the first result of one that was not. */
-  async function subscribe(params: Record<string, string>) {
+  async function subscribe(params: Record<string, string>, query = 'subscription { tick { value } }') {
     const client = wsClient(url, params);
     try {
-      return { result: await client.iterate({ query: 'subscription { tick { value } }' }).next() };
+      return { result: await client.iterate({ query }).next() };
     } catch (closed) {
       return { closed: closed as { code: number; reason: string } };
     } finally {
@@ -139,6 +150,17 @@ describe('graphql-ws answers only the router secret', () => {
   test('the secret in connectionParams (as the router sends it) subscribes', async () => {
     const { result } = await subscribe({ ...router, ...(await userHeaders()) });
     expect(result).toEqual({ done: false, value: { data: { tick: { value: 1 } } } });
+  });
+
+  test("an event's failed field is formatted as over HTTP: an internal error says nothing of its statement, a coded one keeps its code", async () => {
+    const { result } = await subscribe({ ...router }, 'subscription { tick { value broken refused } }');
+    expect(result!.value).toEqual({
+      data: { tick: { value: 1, broken: null, refused: null } },
+      errors: [
+        { message: 'Internal server error. It has been logged; try again later.', locations: expect.any(Array), path: ['tick', 'broken'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        { message: 'Not yours.', locations: expect.any(Array), path: ['tick', 'refused'], extensions: { code: 'FORBIDDEN' } },
+      ],
+    });
   });
 
   test('a bad token with the secret still closes with 4403', async () => {
