@@ -73,7 +73,7 @@ export interface StackOptions {
   /**
    * Embedded: keep the store's PGlite in the stack's data directory instead of in memory, so that
    * restartStore finds its data. Only for tests that restart it: a cluster on disk is written file by
-   * file and migrated from scratch, 1.5–2 s of CPU more per stack. On PostgreSQL the store's database
+   * file and migrated from scratch, about 2 s of CPU more per stack. On PostgreSQL the store's database
    * outlives a restart either way.
    */
   restartableStore?: boolean;
