@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
 import { createLogger, openDatabase, type Database } from '@dorandoran/service-kit';
-import { writableOnlyByThisUser } from '../src/embeddedDatabase';
+import { spawnSync } from 'node:child_process';
+import { removeAbandonedImages, writableOnlyByThisUser } from '../src/embeddedDatabase';
 
 class CreateNotes extends Migration {
   override async up(): Promise<void> {
@@ -132,3 +133,18 @@ describe('in-memory databases (tests) from a migrated image', () => {
     expect(await writableOnlyByThisUser(path.join(shared, 'missing'))).toBe(false);
   });
 });
+
+test("half-written images of processes that ended are deleted; one a running process is writing is left alone", async () => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'dorandoran-images-'));
+  try {
+    const ended = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(path.join(folder, `migrated-chat-abc.tar.${ended}.partial`), 'half');
+    await writeFile(path.join(folder, `migrated-chat-abc.tar.${process.pid}.partial`), 'being written');
+    await writeFile(path.join(folder, 'migrated-chat-abc.tar'), 'whole');
+    await removeAbandonedImages(folder);
+    expect((await readdir(folder)).sort()).toEqual(['migrated-chat-abc.tar', `migrated-chat-abc.tar.${process.pid}.partial`]);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
