@@ -11,7 +11,8 @@ const productIds: string[] = [];
 /** How long a service waits on its database (DATABASE_TIMEOUT_MS): shorter than the default 5 s, so the stall below costs the suite less. */
 const DATABASE_TIMEOUT_MS = 2000;
 beforeAll(async () => {
-  stack = await startStack({ DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS) });
+  // Auth's call to users must stay below it (its config says so).
+  stack = await startStack({ DATABASE_TIMEOUT_MS: String(DATABASE_TIMEOUT_MS), USERS_TIMEOUT_MS: '1500' });
   const admin = await signUpAdmin(stack);
   alice = await signUp(stack, { nickname: 'Alice' });
   for (const name of ['Barley tea', 'Yuja tea']) {

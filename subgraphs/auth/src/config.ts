@@ -36,6 +36,11 @@ export function loadAuthConfig(env: Environment): AuthConfig {
   const read = readEnv(env);
   const common = readCommonConfig(env);
   const ownDatabase = read.url('AUTH_DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  const usersTimeoutMs = read.int('USERS_TIMEOUT_MS', 3000, { min: 100, max: 60000 });
+  // signUp asks users for the profile inside the account's transaction, which the database ends once it sits idle that long.
+  if (usersTimeoutMs >= common.databaseTimeoutMs) {
+    throw new ConfigError('USERS_TIMEOUT_MS', `must be below DATABASE_TIMEOUT_MS (${common.databaseTimeoutMs}): signUp waits for users inside a transaction the database ends after DATABASE_TIMEOUT_MS idle; got ${usersTimeoutMs}`);
+  }
   return Object.freeze({
     ...common,
     databaseUrl: ownDatabase ?? common.databaseUrl,
@@ -45,7 +50,7 @@ export function loadAuthConfig(env: Environment): AuthConfig {
     refreshTokenTtlSeconds: read.seconds('REFRESH_TOKEN_TTL', '7d'),
     refreshReuseGraceSeconds: read.seconds('REFRESH_TOKEN_REUSE_GRACE', '30s'),
     usersUrl: read.url('USERS_URL', 'http://localhost:8082/graphql')!,
-    usersTimeoutMs: read.int('USERS_TIMEOUT_MS', 3000, { min: 100, max: 60000 }),
+    usersTimeoutMs,
     passwordHash: Object.freeze({
       memoryKiB: read.int('PASSWORD_HASH_MEMORY_KIB', 19456, { min: 1024, max: 4 * 1024 * 1024 }),
       timeCost: read.int('PASSWORD_HASH_TIME_COST', 2, { min: 1, max: 20 }),

@@ -50,6 +50,13 @@ describe('loadAuthConfig', () => {
     expect(loadAuthConfig({ NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mailer:secret@relay:587' }).mail.transport).toBe('smtp');
   });
 
+  test("USERS_TIMEOUT_MS must stay below DATABASE_TIMEOUT_MS: signUp's transaction waits for users, and the database ends one idle that long", () => {
+    expect(() => loadAuthConfig({ USERS_TIMEOUT_MS: '5000' })).toThrow(
+      'Invalid configuration: USERS_TIMEOUT_MS must be below DATABASE_TIMEOUT_MS (5000): signUp waits for users inside a transaction the database ends after DATABASE_TIMEOUT_MS idle; got 5000',
+    );
+    expect(loadAuthConfig({ USERS_TIMEOUT_MS: '5000', DATABASE_TIMEOUT_MS: '8000' }).usersTimeoutMs).toBe(5000);
+  });
+
   test.each([
     ['AUTH_PORT', 'eighty', /AUTH_PORT must be a whole number/],
     ['ACCESS_TOKEN_TTL', 'soon', /ACCESS_TOKEN_TTL must be a positive duration/],
