@@ -270,7 +270,6 @@ async function migratedTemplate(client: Client, admin: URL, options: DatabaseOpt
 /** SQLSTATEs of a database that cannot answer now: cancelled by a timeout, shutting down, out of connections, the connection lost. */
 const UNAVAILABLE_STATES: Record<string, string> = {
   '57014': 'statement timeout',
-  '55P03': 'lock timeout',
   '25P03': 'idle transaction ended',
   '57P01': 'server shutting down',
   '57P02': 'server crashed',

@@ -91,7 +91,7 @@ onServer('database limits on a PostgreSQL server', () => {
     expect(applied.map((row) => row.name)).toEqual(['Counters', 'SlowBackfill']);
   });
 
-  test('a later start with one more migration applies it; one with nothing new finds every migration applied', async () => {
+  test('starts with nothing new apply nothing again; a later start with one more migration applies that one', async () => {
     const again = testDatabase('limits');
     const open = (migrations: (typeof Counters)[], dropOnClose: boolean) =>
       openDatabase({ service: 'limits', entities: [], migrations, logger, timeoutMs: TIMEOUT_MS, ...again, dropOnClose });
