@@ -188,12 +188,16 @@ describe('the web app in Chromium', () => {
     await screenshot(pageB, 'chat-group');
   });
 
-  test('starting a room with a nickname nobody has says so and opens no room', async () => {
+  test('starting a room with a nickname nobody has (on a phone) says so and opens no room', async () => {
     const page = await web.newPage();
     await signUpInBrowser(page, web.app, newPerson('Noa'));
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('link', { name: 'Chat', exact: true }).click();
     await page.getByRole('combobox', { name: 'People' }).fill('Nobody by this name 7f3a');
-    await page.getByRole('button', { name: 'Start chat', exact: true }).click();
+    // Once the search settles the hint says nobody matches; it must neither cover Start chat nor move it when the box loses focus.
+    await shows(page.getByRole('status').filter({ hasText: 'Nobody else\'s nickname starts with "Nobody by this name 7f3a".' }));
+    await screenshot(page, 'chat-nobody-matches-phone');
+    await page.getByRole('button', { name: 'Start chat', exact: true }).click({ timeout: 5000 });
     await shows(page.getByRole('alert'));
     expect(await page.getByRole('alert').innerText()).toBe('Nobody is called "Nobody by this name 7f3a".');
     expect(await messages(page).count()).toBe(0);

@@ -170,7 +170,13 @@ export function NewRoomForm() {
             ))}
           </ul>
         )}
-        {open && searching && found.data && suggestions.length === 0 && <p className="suggestions hint">Nobody else's nickname starts with "{term}".</p>}
+        {/* In the form's flow, not floating like the list, so it never covers Start chat; and kept when the box
+            loses focus, since pressing Start chat blurs the box and the button must not move under the pointer. */}
+        {searching && found.data && suggestions.length === 0 && (
+          <p className="hint no-match" role="status">
+            Nobody else's nickname starts with "{term}".
+          </p>
+        )}
       </div>
       {group && (
         <label>
