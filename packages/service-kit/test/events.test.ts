@@ -3,6 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  createEventRecorder,
   createInProcessTransport,
   createLogger,
   createRedisStreamsTransport,
@@ -10,6 +11,7 @@ import {
   OutboxEvent,
   openDatabase,
   ProcessedEvent,
+  startOutboxRelay,
   startServiceEvents,
   type Database,
   type EventEnvelope,
@@ -124,6 +126,26 @@ describe.each(transports)('event backbone on %s', (_name, makeTransport) => {
     const [row] = await producerDb.orm.em.fork().getConnection().execute('select * from "outbox_events"');
     expect(row).toMatchObject({ type: 'user.deleted', version: 1, producer: 'users', subject: userId });
     expect(row.published_at).not.toBeNull();
+  });
+
+  it('publishes at once a row a statement inserted itself (outboxType, then written), not at the relay\'s next poll', async () => {
+    const consumer = recordApplied();
+    closers.push(await startServiceEvents({ service: 'consumer', orm: consumerDb.orm, transport, logger, handlers: consumer.handlers }));
+    const relay = startOutboxRelay({ orm: producerDb.orm, transport, logger, pollMs: 600_000 });
+    closers.push(relay);
+    const recorder = createEventRecorder('users');
+    const em = producerDb.orm.em.fork() as EntityManager;
+    // The relay's first pass (at its start) is over once an empty outbox is left as it was.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const userId = uuidv7();
+    const { type, version, producer } = recorder.outboxType('user.deleted');
+    await em.getConnection().execute(
+      `insert into outbox_events (id, type, version, producer, subject, data, occurred_at) values (?, ?, ?, ?, ?, jsonb_build_object('userId', ?::text), now())`,
+      [uuidv7(), type, version, producer, userId, userId],
+    );
+    recorder.written(em);
+    await eventually(async () => (await appliedRows(consumerDb)).length === 1, 'the consumer applied the event long before the next poll', 5000);
+    expect((await appliedRows(consumerDb))[0].user_id).toBe(userId);
   });
 
   it('writes no event when the change rolls back', async () => {

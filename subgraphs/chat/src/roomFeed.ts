@@ -37,7 +37,7 @@ export interface MemberRead {
 /** Rooms' live events: published after the change commits, watched by subscriptions. */
 export interface RoomFeed {
   /** A new message: to the room's topic, and to each current member's topic. */
-  messageSent(message: Message, members: readonly MemberRead[]): Promise<void>;
+  messageSent(message: Pick<Message, 'id' | 'roomId' | 'senderId' | 'text' | 'seq' | 'createdAt'>, members: readonly MemberRead[]): Promise<void>;
   /** A room created with these members, or a member back in a room: to each of them. */
   joined(roomId: string, userIds: readonly string[]): Promise<void>;
   /** `readerId` moved their read mark up to the message: to every current member. */

@@ -67,10 +67,24 @@ export const eventTablesSql = [
   `create index "processed_events_processed_at_index" on "processed_events" ("processed_at");`,
 ];
 
+/** What an outbox row says of its event's type, for a statement that inserts the row itself. */
+export type OutboxType = Pick<OutboxEvent, 'type' | 'version' | 'producer'>;
+
+/** Wakes an ORM's relay, keyed by the event manager the ORM's entity managers share (relay.ts registers it). */
+export const relayWakers = new WeakMap<object, () => void>();
+
 /** Records events of one producing service. */
 export interface EventRecorder {
   /** Adds the event to `em`'s unit of work: it commits with the next flush, together with the change. */
   record<T extends EventType>(em: EntityManager, type: T, subject: string, data: EventData<T>): void;
+  /**
+   * The type, version and producer of an event that a hot write inserts into outbox_events in its own
+   * statement (one round trip instead of a flush), building its id, subject and data there; the
+   * consumers check that data as they check every payload. Call `written` once the statement committed.
+   */
+  outboxType(type: EventType): OutboxType;
+  /** Rows inserted outside a flush have committed: the relay publishes them now rather than at its next poll. */
+  written(em: EntityManager): void;
 }
 
 export function createEventRecorder(producer: string): EventRecorder {
@@ -83,6 +97,10 @@ export function createEventRecorder(producer: string): EventRecorder {
       row.producer = producer;
       row.subject = subject;
       em.persist(row);
+    },
+    outboxType: (type) => ({ type, version: eventCatalog[type].version, producer }),
+    written(em) {
+      relayWakers.get(em.getEventManager())?.();
     },
   };
 }

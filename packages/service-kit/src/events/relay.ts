@@ -1,7 +1,7 @@
 import type { EventSubscriber, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
-import { OutboxEvent, toEnvelope } from './outbox';
+import { OutboxEvent, relayWakers, toEnvelope } from './outbox';
 import { errorMessage, type EventTransport } from './transport';
 
 export interface OutboxRelayOptions {
@@ -111,11 +111,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
     },
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
+  relayWakers.set(orm.em.getEventManager(), () => setImmediate(run));
   run();
 
   return {
     async close() {
       closed = true;
+      relayWakers.delete(orm.em.getEventManager());
       clearTimeout(timer);
       await running;
     },
