@@ -16,7 +16,8 @@ const skipBrowser = !existsSync(chromium) && !process.env.CI;
 if (skipBrowser) console.warn(`Skipping the browser tests (test/browser): no Chromium at ${chromium}. Install it (apt-get install chromium-headless-shell) or set CHROMIUM_PATH.`);
 
 module.exports = {
-  testEnvironment: 'node',
+  // jest's node environment, measuring each file's CPU for the summary reporter.
+  testEnvironment: '<rootDir>/scripts/jest-cpu-environment.js',
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/{packages,subgraphs,gateway,rover,test,web}/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...(skipBrowser ? ['<rootDir>/test/browser/'] : [])],
