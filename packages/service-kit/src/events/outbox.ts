@@ -70,6 +70,9 @@ export const eventTablesSql = [
 /** What an outbox row says of its event's type, for a statement that inserts the row itself. */
 export type OutboxType = Pick<OutboxEvent, 'type' | 'version' | 'producer'>;
 
+/** A whole outbox row (`data` as JSON text), for a statement that inserts it beside the change it reports. */
+export type OutboxRow = OutboxType & Pick<OutboxEvent, 'id' | 'subject' | 'occurredAt'> & { data: string };
+
 /** Wakes an ORM's relay, keyed by the event manager the ORM's entity managers share (relay.ts registers it). */
 export const relayWakers = new WeakMap<object, () => void>();
 
@@ -83,22 +86,31 @@ export interface EventRecorder {
    * consumers check that data as they check every payload. Call `written` once the statement committed.
    */
   outboxType(type: EventType): OutboxType;
+  /** The event as a whole outbox row, its payload checked as `record` checks it, for such a statement; then `written`. */
+  outboxRow<T extends EventType>(type: T, subject: string, data: EventData<T>): OutboxRow;
   /** Rows inserted outside a flush have committed: the relay publishes them now rather than at its next poll. */
   written(em: EntityManager): void;
 }
 
 export function createEventRecorder(producer: string): EventRecorder {
+  const newRow = <T extends EventType>(type: T, subject: string, data: EventData<T>): OutboxEvent => {
+    const row = new OutboxEvent();
+    row.data = checkPayload(producer, type, data);
+    row.type = type;
+    row.version = eventCatalog[type].version;
+    row.producer = producer;
+    row.subject = subject;
+    return row;
+  };
   return {
     record(em, type, subject, data) {
-      const row = new OutboxEvent();
-      row.data = checkPayload(producer, type, data);
-      row.type = type;
-      row.version = eventCatalog[type].version;
-      row.producer = producer;
-      row.subject = subject;
-      em.persist(row);
+      em.persist(newRow(type, subject, data));
     },
     outboxType: (type) => ({ type, version: eventCatalog[type].version, producer }),
+    outboxRow(type, subject, data) {
+      const { id, version, occurredAt, data: payload } = newRow(type, subject, data);
+      return { id, type, version, producer, subject, occurredAt, data: JSON.stringify(payload) };
+    },
     written(em) {
       relayWakers.get(em.getEventManager())?.();
     },

@@ -1,6 +1,5 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { appError, badUserInput, conflict, isUuid } from '@dorandoran/service-kit';
+import { appError, badUserInput, conflict, isUuid, preparedQuery } from '@dorandoran/service-kit';
 import type { OrderItemInput, PlaceOrderInput, ShippingAddressInput } from '../__generated__/resolvers-types';
 import { Order } from '../entities/Order.entity';
 import { OrderItem } from '../entities/OrderItem.entity';
@@ -99,10 +98,45 @@ async function unavailable(tx: EntityManager, line: Line) {
   });
 }
 
+/** PostgreSQL's unique_violation, and the key a concurrent retry of the same order meets. */
+const UNIQUE_VIOLATION = '23505';
+const IDEMPOTENCY_KEY = 'orders_buyer_id_idempotency_key_unique';
+
 /**
- * Places an order at current prices and reserves its stock in one transaction. Each line is one
- * conditional UPDATE (`stock >= quantity`): under concurrent orders the row lock serialises them
- * and stock never goes below zero. The same idempotencyKey from the same buyer returns the first order.
+ * Reserves every line in one statement: the products' rows are locked in id order (so concurrent
+ * orders never deadlock), and each is taken down only if it is for sale with enough stock. Answers the
+ * products it reserved; a line missing from them could not be.
+ */
+const RESERVE = `with wanted as (select * from unnest($1::uuid[], $2::int[]) as w(product_id, quantity)),
+  locked as materialized (
+    select p.id from products p join wanted w on w.product_id = p.id
+    where p.active and p.stock >= w.quantity order by p.id for update of p)
+  update products p set stock = p.stock - w.quantity, updated_at = now()
+  from wanted w where p.id = w.product_id and p.id in (select id from locked) and p.stock >= w.quantity
+  returning p.*`;
+
+/** The order, its lines, its first status and its order.placed event, in one statement. */
+const INSERT_ORDER = `with placed as (
+    insert into orders (id, created_at, updated_at, buyer_id, status, total_amount, idempotency_key,
+      ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2)
+    values ($1::uuid, $2::timestamptz, $2::timestamptz, $3::uuid, 'PENDING_PAYMENT'::order_status, $4::int, $5::varchar,
+      $6::varchar, $7::varchar, $8::varchar, $9::varchar, $10::varchar)
+    returning id),
+  items as (
+    insert into order_items (id, created_at, updated_at, order_id, product_id, product_name, unit_price, quantity)
+    select i.id, $2::timestamptz, $2::timestamptz, placed.id, i.product_id, i.product_name, i.unit_price, i.quantity
+    from placed, unnest($11::uuid[], $12::uuid[], $13::varchar[], $14::int[], $15::int[]) as i(id, product_id, product_name, unit_price, quantity)),
+  history as (
+    insert into order_status_changes (id, created_at, updated_at, order_id, from_status, to_status, actor_id, actor_role, reason)
+    select $16::uuid, $2::timestamptz, $2::timestamptz, placed.id, null, 'PENDING_PAYMENT'::order_status, $3::uuid, 'BUYER'::order_actor_role, null from placed)
+  insert into outbox_events (id, type, version, producer, subject, data, occurred_at)
+  select $17::uuid, $18::varchar, $19::int, $20::varchar, $21::varchar, $22::jsonb, $23::timestamptz from placed`;
+
+/**
+ * Places an order at current prices and reserves its stock in one transaction of two statements (the
+ * reservation, then the order with its lines, status and event), so the products' row locks are held
+ * for two round trips: under concurrent orders the locks serialise them and stock never goes below
+ * zero. The same idempotencyKey from the same buyer returns the first order.
  */
 export async function placeOrder(orders: OrderServices, buyerId: string, input: PlaceOrderInput): Promise<Order> {
   const key = checkKey(input.idempotencyKey);
@@ -112,10 +146,15 @@ export async function placeOrder(orders: OrderServices, buyerId: string, input: 
   const earlier = await em.findOne(Order, { buyerId, idempotencyKey: key });
   if (earlier) return sameOrder(em, earlier, lines);
   try {
-    return await em.fork().transactional(async (tx) => {
-      const order = new Order(buyerId, 0, key);
+    const order = await em.fork().transactional(async (tx) => {
+      const rows = await preparedQuery(tx, RESERVE, [lines.map((line) => line.productId), lines.map((line) => line.quantity)]);
+      const reserved = new Map(rows.map((row) => [row.id as string, tx.map(Product, row)]));
+      // The first line that could not be reserved, in the order the locks are taken, says why.
+      const missing = [...lines].sort((a, b) => a.productId.localeCompare(b.productId)).find((line) => !reserved.has(line.productId));
+      if (missing) throw await unavailable(tx, missing);
+      const placed = new Order(buyerId, 0, key);
       if (address) {
-        Object.assign(order, {
+        Object.assign(placed, {
           shipRecipient: address.recipient,
           shipPhone: address.phone,
           shipPostalCode: address.postalCode,
@@ -123,30 +162,31 @@ export async function placeOrder(orders: OrderServices, buyerId: string, input: 
           shipLine2: address.line2,
         });
       }
-      const reserved = new Map<string, Product>();
-      // Rows are locked in product-id order, so concurrent orders never deadlock.
-      for (const line of [...lines].sort((a, b) => a.productId.localeCompare(b.productId))) {
-        const rows = await tx.execute(
-          'update products set stock = stock - ?, updated_at = now() where id = ? and active and stock >= ? returning *',
-          [line.quantity, line.productId, line.quantity],
-        );
-        if (!rows.length) throw await unavailable(tx, line);
-        reserved.set(line.productId, tx.map(Product, rows[0]));
-      }
       // Items keep the client's order (their ids grow in creation order).
-      for (const line of lines) {
-        const product = reserved.get(line.productId)!;
-        tx.persist(new OrderItem(order, product, line.quantity));
-        order.totalAmount += product.price * line.quantity;
-      }
-      if (order.totalAmount > MAX_TOTAL) throw badUserInput('items', `The order's total would be ${order.totalAmount} KRW, over the limit of ${MAX_TOTAL}; split it.`);
-      tx.persist(order);
-      tx.persist(new OrderStatusChange(order, null, 'PENDING_PAYMENT', { role: 'BUYER', userId: buyerId }, null));
-      orders.events.record(tx, 'order.placed', order.id, { orderId: order.id, buyerId, total: { amount: order.totalAmount, currency: 'KRW' }, itemCount: lines.length });
-      return order;
+      const items = lines.map((line) => new OrderItem(placed, reserved.get(line.productId)!, line.quantity));
+      placed.totalAmount = items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0);
+      if (placed.totalAmount > MAX_TOTAL) throw badUserInput('items', `The order's total would be ${placed.totalAmount} KRW, over the limit of ${MAX_TOTAL}; split it.`);
+      const history = new OrderStatusChange(placed, null, 'PENDING_PAYMENT', { role: 'BUYER', userId: buyerId }, null);
+      const event = orders.events.outboxRow('order.placed', placed.id, {
+        orderId: placed.id,
+        buyerId,
+        total: { amount: placed.totalAmount, currency: 'KRW' },
+        itemCount: lines.length,
+      });
+      await preparedQuery(tx, INSERT_ORDER, [
+        ...[placed.id, placed.createdAt, buyerId, placed.totalAmount, key],
+        ...[placed.shipRecipient, placed.shipPhone, placed.shipPostalCode, placed.shipLine1, placed.shipLine2],
+        ...[items.map((item) => item.id), items.map((item) => item.productId), items.map((item) => item.productName), items.map((item) => item.unitPrice), items.map((item) => item.quantity)],
+        history.id,
+        ...[event.id, event.type, event.version, event.producer, event.subject, event.data, event.occurredAt],
+      ]);
+      return placed;
     });
+    orders.events.written(em);
+    return order;
   } catch (error) {
-    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (code !== UNIQUE_VIOLATION || constraint !== IDEMPOTENCY_KEY) throw error;
     // A concurrent retry with this key placed it first (and this attempt's reservations rolled back).
     return sameOrder(em, await em.fork().findOneOrFail(Order, { buyerId, idempotencyKey: key }), lines);
   }

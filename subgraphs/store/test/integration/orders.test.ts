@@ -231,6 +231,23 @@ describe('stock', () => {
     expect(perBuyer.flat().sort()).toEqual(placed.map((response) => response.data!.placeOrder.id).sort());
   });
 
+  test('20 concurrent two-line orders, half listing the products one way and half the other: all placed, no deadlock, stock taken 20 times', async () => {
+    const first = await h.product({ name: 'Left', stock: 50 });
+    const second = await h.product({ name: 'Right', stock: 50 });
+    const buyers = await Promise.all(Array.from({ length: 4 }, () => h.person()));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const lines = [
+          { productId: first, quantity: 1 },
+          { productId: second, quantity: 1 },
+        ];
+        return place(buyers[i % buyers.length], i % 2 ? lines.reverse() : lines);
+      }),
+    );
+    expect(responses.flatMap((response) => response.errors ?? [])).toEqual([]);
+    expect([await stockOf(first), await stockOf(second)]).toEqual([30, 30]);
+  });
+
   test('an order of two lines where one lacks stock fails as a whole: CONFLICT naming that product, nothing reserved, no order', async () => {
     // Made first, so its row is reserved first: the failure comes after it was taken and must undo it.
     const plenty = await h.product({ name: 'Plenty', stock: 10 });
