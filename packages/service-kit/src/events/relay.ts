@@ -111,13 +111,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
     },
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
-  relayWakers.set(orm.em.getEventManager(), () => setImmediate(run));
+  const wake = () => setImmediate(run);
+  relayWakers.set(orm.em.getEventManager(), wake);
   run();
 
   return {
     async close() {
       closed = true;
-      relayWakers.delete(orm.em.getEventManager());
+      if (relayWakers.get(orm.em.getEventManager()) === wake) relayWakers.delete(orm.em.getEventManager());
       clearTimeout(timer);
       await running;
     },
