@@ -91,7 +91,6 @@ export async function sendMessage(
 ): Promise<MessageRecord> {
   const text = cleanText(input.text);
   const clientMessageId = cleanClientMessageId(input.clientMessageId);
-  if (!isUuid(input.roomId)) throw notFound('ChatRoom', input.roomId);
   const sentAt = new Date();
   const event = events.outboxType('chat.message_sent');
   let rows: { message_id: string; last_seq: number; user_id: string | null; last_read_seq: number | null }[];

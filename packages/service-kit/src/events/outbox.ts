@@ -2,6 +2,7 @@ import { Entity, Index, PrimaryKey, Property, type EntityManager } from '@mikro-
 import { v7 as uuidv7 } from 'uuid';
 import { eventCatalog, type EventData, type EventType } from './catalog';
 import { checkPayload, type EventEnvelope } from './envelope';
+import { wakeRelay } from './relayWakers';
 
 /**
  * The transactional outbox: an event is a row written by the same flush as the change it reports,
@@ -73,9 +74,6 @@ export type OutboxType = Pick<OutboxEvent, 'type' | 'version' | 'producer'>;
 /** A whole outbox row (`data` as JSON text), for a statement that inserts it beside the change it reports. */
 export type OutboxRow = OutboxType & Pick<OutboxEvent, 'id' | 'subject' | 'occurredAt'> & { data: string };
 
-/** Wakes an ORM's relay, keyed by the event manager the ORM's entity managers share (relay.ts registers it). */
-export const relayWakers = new WeakMap<object, () => void>();
-
 /** Records events of one producing service. */
 export interface EventRecorder {
   /** Adds the event to `em`'s unit of work: it commits with the next flush, together with the change. */
@@ -111,9 +109,7 @@ export function createEventRecorder(producer: string): EventRecorder {
       const { id, version, occurredAt, data: payload } = newRow(type, subject, data);
       return { id, type, version, producer, subject, occurredAt, data: JSON.stringify(payload) };
     },
-    written(em) {
-      relayWakers.get(em.getEventManager())?.();
-    },
+    written: wakeRelay,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { EventSubscriber, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
-import { OutboxEvent, relayWakers, toEnvelope } from './outbox';
+import { OutboxEvent, toEnvelope } from './outbox';
+import { registerRelayWaker } from './relayWakers';
 import { errorMessage, type EventTransport } from './transport';
 
 export interface OutboxRelayOptions {
@@ -111,14 +112,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
     },
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
-  const wake = () => setImmediate(run);
-  relayWakers.set(orm.em.getEventManager(), wake);
+  const forgetWaker = registerRelayWaker(orm.em as EntityManager, () => setImmediate(run));
   run();
 
   return {
     async close() {
       closed = true;
-      if (relayWakers.get(orm.em.getEventManager()) === wake) relayWakers.delete(orm.em.getEventManager());
+      forgetWaker();
       clearTimeout(timer);
       await running;
     },
