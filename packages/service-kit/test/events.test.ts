@@ -148,6 +148,22 @@ describe.each(transports)('event backbone on %s', (_name, makeTransport) => {
     expect((await appliedRows(consumerDb))[0].user_id).toBe(userId);
   });
 
+  it('publishes at its next poll a row no commit announced (one an instance left when it stopped), after polls that found none', async () => {
+    const consumer = recordApplied();
+    closers.push(await startServiceEvents({ service: 'consumer', orm: consumerDb.orm, transport, logger, handlers: consumer.handlers }));
+    closers.push(startOutboxRelay({ orm: producerDb.orm, transport, logger, pollMs: 100 }));
+    // Several polls of an empty outbox first, so the row below is found by a poll, not by the relay's first pass.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const userId = uuidv7();
+    const { type, version, producer } = createEventRecorder('users').outboxType('user.deleted');
+    await producerDb.orm.em.fork().getConnection().execute(
+      `insert into outbox_events (id, type, version, producer, subject, data, occurred_at) values (?, ?, ?, ?, ?, jsonb_build_object('userId', ?::text), now())`,
+      [uuidv7(), type, version, producer, userId, userId],
+    );
+    await eventually(async () => (await appliedRows(consumerDb)).length === 1, 'the consumer applied the event the poll found', 5000);
+    expect((await appliedRows(consumerDb))[0].user_id).toBe(userId);
+  });
+
   it('writes no event when the change rolls back', async () => {
     const consumer = recordApplied();
     const producer = await start(consumer.handlers);

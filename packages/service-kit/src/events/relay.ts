@@ -1,6 +1,7 @@
 import type { EventSubscriber, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
+import { preparedQuery } from '../preparedQuery';
 import { OutboxEvent, toEnvelope } from './outbox';
 import { registerRelayWaker } from './relayWakers';
 import { errorMessage, type EventTransport } from './transport';
@@ -16,6 +17,7 @@ export interface OutboxRelayOptions {
 }
 
 const BATCH = 100;
+const ANY_UNPUBLISHED = `select exists (select 1 from "outbox_events" where "published_at" is null) as "waiting"`;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
@@ -34,6 +36,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = 0;
+  /** A commit said it wrote rows since the last look (and at start, rows an earlier run may have left). */
+  let announced = true;
 
   /** Publishes one batch; answers how many rows it published. */
   async function publishBatch(): Promise<number> {
@@ -58,6 +62,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
     return outcome.published;
   }
 
+  async function anyUnpublished(): Promise<boolean> {
+    const [row] = await preparedQuery<{ waiting: boolean }>(orm.em.fork({ disableContextResolution: true }) as EntityManager, ANY_UNPUBLISHED, []);
+    return row.waiting;
+  }
+
   async function prune() {
     if (Date.now() - lastPrune < 3600_000) return;
     lastPrune = Date.now();
@@ -67,8 +76,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
   async function drain() {
     do {
       again = false;
+      const wasAnnounced = announced;
+      announced = false;
       try {
-        while (!closed && (await publishBatch()) === BATCH);
+        // A poll no commit announced first asks whether anything waits: one statement instead of a
+        // transaction of three, which was most of an idle service's CPU.
+        if (wasAnnounced || failures > 0 || (await anyUnpublished())) while (!closed && (await publishBatch()) === BATCH);
         if (failures > 0) logger.info({ after: failures }, 'event relay reached the event log again');
         failures = 0;
         await prune();
@@ -98,21 +111,25 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
   }
 
   // Publish right after a commit that wrote outbox rows, instead of waiting for the next poll.
+  const announce = () => {
+    announced = true;
+    setImmediate(run);
+  };
   let awaitingCommit = false;
   const subscriber: EventSubscriber = {
     afterFlush({ em, uow }) {
       if (!uow.getChangeSets().some((changeSet) => changeSet.entity instanceof OutboxEvent)) return;
       if (em.isInTransaction()) awaitingCommit = true;
-      else setImmediate(run);
+      else announce();
     },
     afterTransactionCommit() {
       if (!awaitingCommit) return;
       awaitingCommit = false;
-      setImmediate(run);
+      announce();
     },
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
-  const forgetWaker = registerRelayWaker(orm.em as EntityManager, () => setImmediate(run));
+  const forgetWaker = registerRelayWaker(orm.em as EntityManager, announce);
   run();
 
   return {
