@@ -29,7 +29,7 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   // The event-loop delay histogram samples on a timer: prom-client's default of every 10 ms woke each
-  // idle service 100 times a second, about half of its idle CPU; every 100 ms still catches any stall
+  // idle service 100 times a second, some 40 % of its idle CPU; every 100 ms still catches any stall
   // a 15-second scrape could show. Such a timer is never stopped, so it also outlives a closed service.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const requestDuration = new Histogram({

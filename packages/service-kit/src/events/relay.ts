@@ -80,7 +80,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): { close(): Promis
       announced = false;
       try {
         // A poll no commit announced first asks whether anything waits: one statement instead of a
-        // transaction of three, which was most of an idle service's CPU.
+        // transaction of three, which was most of what an idle service still spent.
         if (wasAnnounced || failures > 0 || (await anyUnpublished())) while (!closed && (await publishBatch()) === BATCH);
         if (failures > 0) logger.info({ after: failures }, 'event relay reached the event log again');
         failures = 0;
