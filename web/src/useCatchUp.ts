@@ -2,17 +2,19 @@ import { useEffect, useRef } from 'react';
 import { onSocketReconnected } from './apollo';
 
 /**
- * How long after the socket is back the subscriptions it resent are surely live: each is sent again
- * on reconnection, but the router still has to open it upstream, and an event published before that
- * reaches neither the feed nor a catch-up that ran at once.
+ * When to fetch again after the socket is back, besides at once: each subscription is sent again on
+ * reconnection, but the router still has to open it upstream, and an event published before that
+ * reaches neither the feed nor a catch-up that ran at once. Nothing tells the page when that is done;
+ * it usually takes well under 3 s, and a busy server has been seen to take longer (a refund made
+ * meanwhile stayed unseen), so the page looks once more later.
  */
-export const SUBSCRIPTIONS_LIVE_AFTER_MS = 3000;
+export const CATCH_UP_AGAIN_AFTER_MS = [3000, 10_000];
 
 /**
  * Runs `catchUp` whenever the subscriptions' socket comes back after losing its connection (a
  * network drop, a router restart, a token renewal): events sent meanwhile reached nobody, so a page
- * that follows something live fetches what it missed, at once and again once its subscriptions are
- * live upstream.
+ * that follows something live fetches what it missed, at once and again as its subscriptions
+ * become live upstream.
  */
 export function useCatchUpOnReconnect(catchUp: () => void): void {
   const latest = useRef(catchUp);
@@ -20,15 +22,15 @@ export function useCatchUpOnReconnect(catchUp: () => void): void {
     latest.current = catchUp;
   });
   useEffect(() => {
-    let settled: ReturnType<typeof setTimeout> | undefined;
+    let later: ReturnType<typeof setTimeout>[] = [];
     const stop = onSocketReconnected(() => {
       latest.current();
-      clearTimeout(settled);
-      settled = setTimeout(() => latest.current(), SUBSCRIPTIONS_LIVE_AFTER_MS);
+      later.forEach(clearTimeout);
+      later = CATCH_UP_AGAIN_AFTER_MS.map((delay) => setTimeout(() => latest.current(), delay));
     });
     return () => {
       stop();
-      clearTimeout(settled);
+      later.forEach(clearTimeout);
     };
   }, []);
 }

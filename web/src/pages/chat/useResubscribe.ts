@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { SUBSCRIPTIONS_LIVE_AFTER_MS } from '../../useCatchUp';
+import { CATCH_UP_AGAIN_AFTER_MS } from '../../useCatchUp';
 
 /** How long a feed that ended with an error waits before subscribing again. */
 export const RESUBSCRIBE_AFTER_MS = 5000;
@@ -7,7 +7,7 @@ export const RESUBSCRIBE_AFTER_MS = 5000;
 /**
  * A live feed that ended with an error (the router says chat stayed unavailable through its
  * retries) is not left dead: after a pause it subscribes again and `catchUp` fetches what it missed,
- * at once and again once the new subscription is live upstream.
+ * at once and again as the new subscription becomes live upstream.
  */
 export function useResubscribe(feed: { error?: unknown; restart: () => void }, catchUp: () => void): void {
   const latest = useRef(catchUp);
@@ -15,16 +15,16 @@ export function useResubscribe(feed: { error?: unknown; restart: () => void }, c
     latest.current = catchUp;
   });
   // Outlives the error it answers: restarting clears the error, which must not cancel this catch-up.
-  const settled = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => () => clearTimeout(settled.current), []);
+  const later = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => later.current.forEach(clearTimeout), []);
   const { error, restart } = feed;
   useEffect(() => {
     if (!error) return;
     const timer = setTimeout(() => {
       restart();
       latest.current();
-      clearTimeout(settled.current);
-      settled.current = setTimeout(() => latest.current(), SUBSCRIPTIONS_LIVE_AFTER_MS);
+      later.current.forEach(clearTimeout);
+      later.current = CATCH_UP_AGAIN_AFTER_MS.map((delay) => setTimeout(() => latest.current(), delay));
     }, RESUBSCRIBE_AFTER_MS);
     return () => clearTimeout(timer);
   }, [error, restart]);
