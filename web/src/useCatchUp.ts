@@ -10,6 +10,13 @@ import { onSocketReconnected } from './apollo';
  */
 export const CATCH_UP_AGAIN_AFTER_MS = [3000, 10_000];
 
+/** Runs `catchUp` now and again at each of CATCH_UP_AGAIN_AFTER_MS; answers what cancels the later runs. */
+export function catchUpNowAndLater(catchUp: () => void): () => void {
+  catchUp();
+  const later = CATCH_UP_AGAIN_AFTER_MS.map((delay) => setTimeout(catchUp, delay));
+  return () => later.forEach(clearTimeout);
+}
+
 /**
  * Runs `catchUp` whenever the subscriptions' socket comes back after losing its connection (a
  * network drop, a router restart, a token renewal): events sent meanwhile reached nobody, so a page
@@ -22,15 +29,14 @@ export function useCatchUpOnReconnect(catchUp: () => void): void {
     latest.current = catchUp;
   });
   useEffect(() => {
-    let later: ReturnType<typeof setTimeout>[] = [];
+    let cancelLater = () => {};
     const stop = onSocketReconnected(() => {
-      latest.current();
-      later.forEach(clearTimeout);
-      later = CATCH_UP_AGAIN_AFTER_MS.map((delay) => setTimeout(() => latest.current(), delay));
+      cancelLater();
+      cancelLater = catchUpNowAndLater(() => latest.current());
     });
     return () => {
       stop();
-      later.forEach(clearTimeout);
+      cancelLater();
     };
   }, []);
 }

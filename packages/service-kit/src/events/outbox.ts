@@ -91,20 +91,14 @@ export interface EventRecorder {
 }
 
 export function createEventRecorder(producer: string): EventRecorder {
-  const newRow = <T extends EventType>(type: T, subject: string, data: EventData<T>): OutboxEvent => {
-    const row = new OutboxEvent();
-    row.data = checkPayload(producer, type, data);
-    row.type = type;
-    row.version = eventCatalog[type].version;
-    row.producer = producer;
-    row.subject = subject;
-    return row;
-  };
+  const outboxType = (type: EventType): OutboxType => ({ type, version: eventCatalog[type].version, producer });
+  const newRow = <T extends EventType>(type: T, subject: string, data: EventData<T>): OutboxEvent =>
+    Object.assign(new OutboxEvent(), outboxType(type), { subject, data: checkPayload(producer, type, data) });
   return {
     record(em, type, subject, data) {
       em.persist(newRow(type, subject, data));
     },
-    outboxType: (type) => ({ type, version: eventCatalog[type].version, producer }),
+    outboxType,
     outboxRow(type, subject, data) {
       const { id, version, occurredAt, data: payload } = newRow(type, subject, data);
       return { id, type, version, producer, subject, occurredAt, data: JSON.stringify(payload) };

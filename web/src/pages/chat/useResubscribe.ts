@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { CATCH_UP_AGAIN_AFTER_MS } from '../../useCatchUp';
+import { catchUpNowAndLater } from '../../useCatchUp';
 
 /** How long a feed that ended with an error waits before subscribing again. */
 export const RESUBSCRIBE_AFTER_MS = 5000;
@@ -15,16 +15,15 @@ export function useResubscribe(feed: { error?: unknown; restart: () => void }, c
     latest.current = catchUp;
   });
   // Outlives the error it answers: restarting clears the error, which must not cancel this catch-up.
-  const later = useRef<ReturnType<typeof setTimeout>[]>([]);
-  useEffect(() => () => later.current.forEach(clearTimeout), []);
+  const cancelLater = useRef(() => {});
+  useEffect(() => () => cancelLater.current(), []);
   const { error, restart } = feed;
   useEffect(() => {
     if (!error) return;
     const timer = setTimeout(() => {
       restart();
-      latest.current();
-      later.current.forEach(clearTimeout);
-      later.current = CATCH_UP_AGAIN_AFTER_MS.map((delay) => setTimeout(() => latest.current(), delay));
+      cancelLater.current();
+      cancelLater.current = catchUpNowAndLater(() => latest.current());
     }, RESUBSCRIBE_AFTER_MS);
     return () => clearTimeout(timer);
   }, [error, restart]);
