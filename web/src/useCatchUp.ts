@@ -4,9 +4,10 @@ import { onSocketReconnected } from './apollo';
 /**
  * When to fetch again after the socket is back, besides at once: each subscription is sent again on
  * reconnection, but the router still has to open it upstream, and an event published before that
- * reaches neither the feed nor a catch-up that ran at once. Nothing tells the page when that is done;
- * it usually takes well under 3 s, and a busy server has been seen to take longer (a refund made
- * meanwhile stayed unseen), so the page looks once more later.
+ * reaches neither the feed nor a catch-up that ran at once. The chat and stock feeds send changes
+ * only, so nothing tells the page when that is done; it usually takes well under 3 s, and a busy
+ * server has been seen to take longer, so the page looks once more later. (An order's feed starts
+ * with the order as it is, which tells the order page exactly that: it needs no catch-up.)
  */
 export const CATCH_UP_AGAIN_AFTER_MS = [3000, 10_000];
 

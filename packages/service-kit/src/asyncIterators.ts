@@ -3,6 +3,8 @@ export type Decision = 'deliver' | 'skip' | 'end' | 'last';
 
 export interface MapOptions<T, U> {
   map(value: T): Promise<U> | U;
+  /** A value taken before the source's, as if the source had sent it first (decided and mapped like theirs). */
+  first?: T;
   /** Per value: deliver it (the default), skip it, end before it, or deliver it as the last one. */
   decide?(value: T): Decision;
   /** Turns a failure of the source into one last value; without it the failure is thrown. */
@@ -19,6 +21,7 @@ export interface MapOptions<T, U> {
  */
 export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, options: MapOptions<T, U>): AsyncIterableIterator<U> {
   let finished = false;
+  let firstTaken = options.first === undefined;
   let lastDelivered = false;
   const finish = async (): Promise<IteratorReturnResult<undefined>> => {
     if (!finished) {
@@ -34,7 +37,8 @@ export function mapAsyncIterator<T, U>(source: AsyncIterator<T>, options: MapOpt
       while (!finished) {
         let step: IteratorResult<T>;
         try {
-          step = await source.next();
+          step = firstTaken ? await source.next() : { value: options.first!, done: false };
+          firstTaken = true;
         } catch (error) {
           await finish();
           if (!options.lastValueOnError) throw error;

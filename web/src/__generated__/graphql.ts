@@ -859,8 +859,10 @@ export type Subscription = {
   /** Each message sent to the room from now on. Members only; ends when the caller leaves the room. */
   messageAdded: Message;
   /**
-   * The order each time its status changes, in order. The buyer and administrators only. Completes
-   * after a final status (COMPLETED, CANCELLED, REFUNDED, PAYMENT_FAILED).
+   * The order as it is once the subscription is live, then each time its status changes, in order.
+   * The first event says the feed is live and shows any change made before it (while reconnecting,
+   * say). The buyer and administrators only. Completes after a final status (COMPLETED, CANCELLED,
+   * REFUNDED, PAYMENT_FAILED), at once for an order that is final already.
    */
   orderStatusChanged: Order;
   /**

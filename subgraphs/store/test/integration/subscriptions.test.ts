@@ -20,48 +20,59 @@ afterAll(() => h?.close());
 const STATUS_CHANGED = 'subscription($id: ID!) { orderStatusChanged(orderId: $id) { id status total { amount } history { to } } }';
 type StatusEvent = ExecutionResult<{ orderStatusChanged: { status: string; history: { to: string }[] } }>;
 
+/** Subscribes; the first event, the order as it is once the feed is live, says when changes will be seen. */
 async function subscribe(person: Person, orderId: string) {
   const client = wsClient(h.store.url, person.headers);
   clients.push(client);
-  const before = await h.subscriptions();
   const events = client.iterate({ query: STATUS_CHANGED, variables: { id: orderId } });
-  const first = events.next();
-  await Promise.race([eventually(async () => (await h.subscriptions()) > before, 'subscription live'), first]);
-  return { events, first };
+  const current = (await within(events.next())).value as StatusEvent;
+  return { events, current: current.data!.orderStatusChanged };
 }
+
+const statusOf = async (events: AsyncIterator<unknown>) => ((await within(events.next())).value as StatusEvent).data!.orderStatusChanged.status;
 
 async function newOrder() {
   const productId = await h.product({ stock: 5 });
   return placeOrder(h, buyer, [{ productId, quantity: 1 }]);
 }
 
-test('the buyer sees every transition in order, each with its own status, then the subscription completes', async () => {
+test('the buyer sees the order as it is, then every transition in order, each with its own status, then the subscription completes', async () => {
   const order = await newOrder();
-  const { events, first } = await subscribe(buyer, order.id);
+  const { events, current } = await subscribe(buyer, order.id);
+  expect(current).toMatchObject({ id: order.id, status: 'PENDING_PAYMENT', history: [{ to: 'PENDING_PAYMENT' }] });
   await payOrder(h, buyer, order, SANDBOX_CARDS.approve);
   // Moved at once, one after another: each event still carries the status it announced.
   await h.gql(SHIP_ORDER, { id: order.id }, admin);
   await h.gql(COMPLETE_ORDER, { id: order.id }, admin);
-  const seen = [(await within(first)).value as StatusEvent];
-  for (let i = 0; i < 2; i++) seen.push((await within(events.next())).value as StatusEvent);
-  expect(seen.map((event) => event.data!.orderStatusChanged.status)).toEqual(['PAID', 'SHIPPED', 'COMPLETED']);
+  const seen = [await statusOf(events), await statusOf(events), await statusOf(events)];
+  expect(seen).toEqual(['PAID', 'SHIPPED', 'COMPLETED']);
   expect((await within(events.next())).done).toBe(true);
 });
 
 test('an administrator may watch any order; cancelling ends the subscription after CANCELLED', async () => {
   const order = await newOrder();
-  const { events, first } = await subscribe(admin, order.id);
+  const { events, current } = await subscribe(admin, order.id);
+  expect(current.status).toBe('PENDING_PAYMENT');
   await h.gql(CANCEL_ORDER, { id: order.id }, buyer);
-  expect(((await within(first)).value as StatusEvent).data!.orderStatusChanged.status).toBe('CANCELLED');
+  expect(await statusOf(events)).toBe('CANCELLED');
   expect((await within(events.next())).done).toBe(true);
 });
 
-test('subscribing to an order that is already final completes at once instead of waiting forever', async () => {
+test('subscribing to an order that is already final sends it as it is and completes, instead of waiting forever', async () => {
   const order = await newOrder();
   await h.gql(CANCEL_ORDER, { id: order.id }, buyer);
-  const client = wsClient(h.store.url, buyer.headers);
-  clients.push(client);
-  expect((await within(client.iterate({ query: STATUS_CHANGED, variables: { id: order.id } }).next())).done).toBe(true);
+  const { events, current } = await subscribe(buyer, order.id);
+  expect(current).toMatchObject({ status: 'CANCELLED', history: [{ to: 'PENDING_PAYMENT' }, { to: 'CANCELLED' }] });
+  expect((await within(events.next())).done).toBe(true);
+});
+
+test('a change made before the feed was live (while a client reconnected, say) is in its first event; the next ones follow', async () => {
+  const order = await newOrder();
+  await payOrder(h, buyer, order, SANDBOX_CARDS.approve);
+  const { events, current } = await subscribe(buyer, order.id);
+  expect(current).toMatchObject({ status: 'PAID', history: [{ to: 'PENDING_PAYMENT' }, { to: 'PAID' }] });
+  await h.gql(SHIP_ORDER, { id: order.id }, admin);
+  expect(await statusOf(events)).toBe('SHIPPED');
 });
 
 test('another user is refused with FORBIDDEN; nothing stays subscribed', async () => {

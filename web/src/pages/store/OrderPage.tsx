@@ -7,7 +7,6 @@ import { formatMoney } from '../../money';
 import { historyText, orderStatusText } from '../../orderStatus';
 import { ConfirmAction } from './ConfirmAction';
 import { ShippingAddressView } from './ShippingAddressView';
-import { useCatchUpOnReconnect } from '../../useCatchUp';
 
 /** The sandbox provider's test cards (store's PayOrderInput.paymentKey). */
 const SANDBOX_CARDS = [
@@ -19,9 +18,9 @@ const SANDBOX_CARDS = [
 export function OrderPage() {
   const { orderId } = useParams();
   const order = useQuery(OrderDocument, { variables: { id: orderId! }, fetchPolicy: 'network-only' });
-  // The event carries the whole order: Apollo's cache updates the page by its id.
+  // Each event carries the whole order, and Apollo's cache updates the page by its id. The first is
+  // the order as it is once the feed is live, so after a reconnection the page catches up by itself.
   useSubscription(OrderStatusChangedDocument, { variables: { orderId: orderId! } });
-  useCatchUpOnReconnect(() => void order.refetch());
   const current = order.data?.order;
 
   if (order.loading && !order.data) return <Loading what="the order" />;
