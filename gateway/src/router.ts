@@ -81,6 +81,10 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
   const { dataSource, urlOf: subgraphUrl, timeoutOf } = subgraphs;
   // Queries only: a subscription event's fetches are already shared by all its subscribers, and
   // fresh for each event, so a profile changed just before a message shows on that message.
+  // Unless this is set, @apollo/gateway probes ten cloud providers' metadata addresses as it starts and
+  // then reports the host (OS, CPUs, memory, uptime) to usage-reporting.api.apollographql.com hourly
+  // and when it stops. Nothing leaves our router for a third party unless its operator opts in (false).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,
