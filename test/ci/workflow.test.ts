@@ -104,7 +104,8 @@ withKubectl("the kustomize job's script builds every overlay, production at the 
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'dorandoran-ci-'));
   try {
     symlinkSync(path.join(ROOT, 'deploy'), path.join(workspace, 'deploy'));
-    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', step.run!], { cwd: workspace, env: { ...process.env, IMAGE: image }, encoding: 'utf8' });
+    // stdin closed, as on a runner: bash given a socket there (a remote shell's) reads the system bashrc first.
+    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', step.run!], { cwd: workspace, env: { ...process.env, IMAGE: image }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(readdirSync(path.join(workspace, 'manifests')).sort()).toEqual(overlays.map((overlay) => `${overlay}.yaml`));
     for (const overlay of overlays) expect(result.stdout).toMatch(new RegExp(`^${overlay}: \\d+ objects$`, 'm'));
