@@ -79,12 +79,12 @@ export async function createRouter({ config, verifier, routerSecret, logger, red
   const subgraphs = subgraphConnections(config, routerSecret, metrics, logger);
   const entityCache = await startEntityCache({ config, redis, redisKeyPrefix, events, metrics, logger });
   const { dataSource, urlOf: subgraphUrl, timeoutOf } = subgraphs;
+  // Unless this is set, @apollo/gateway probes four clouds' metadata addresses as it starts and then
+  // reports the host (OS, CPUs, memory, uptime) to usage-reporting.api.apollographql.com hourly and
+  // when it stops. Nothing leaves our router for a third party unless its operator opts in (false).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   // Queries only: a subscription event's fetches are already shared by all its subscribers, and
   // fresh for each event, so a profile changed just before a message shows on that message.
-  // Unless this is set, @apollo/gateway probes ten cloud providers' metadata addresses as it starts and
-  // then reports the host (OS, CPUs, memory, uptime) to usage-reporting.api.apollographql.com hourly
-  // and when it stops. Nothing leaves our router for a third party unless its operator opts in (false).
-  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.manager,
     logger,
