@@ -18,6 +18,8 @@ export interface WsOutcome {
   errors?: FormattedError[];
   /** How many `error` frames came (the 1000-subscribe case counts refusals). */
   errorFrames: number;
+  /** The data of the first `next` frame that carried any: what a refused subscription must never send. */
+  data?: unknown;
 }
 
 export class RawSocket {
@@ -73,25 +75,32 @@ export class RawSocket {
   }
 
   /**
-   * Waits up to `ms` for the close, or for the first `error` frame unless `countAll` (then every
+   * Waits up to `ms` for the close, or for the first error (an `error` frame, or a `next` carrying
+   * errors) unless `countAll` (then every
    * frame within `ms` is read), then closes the socket and says what happened.
    */
   async outcome(ms = 2000, countAll = false): Promise<WsOutcome> {
     const deadline = Date.now() + ms;
     let errors: FormattedError[] | undefined;
     let errorFrames = 0;
+    let data: unknown;
     for (;;) {
       const frame = await this.nextFrame(Math.max(0, deadline - Date.now()));
       if (frame?.type === 'error') {
         errors ??= frame.payload;
         errorFrames++;
       }
+      // A subscription refused while it starts (a permission, a bad argument) ends in a `next` with errors.
+      if (frame?.type === 'next') {
+        errors ??= frame.payload?.errors;
+        data ??= frame.payload?.data ?? undefined;
+      }
       if (!frame || (errors && !countAll)) break;
     }
     const open = this.socket.readyState === WebSocket.OPEN;
     if (open) this.socket.close(1000);
     const { code, reason } = await this.closed;
-    return { ...(open ? {} : { closeCode: code, closeReason: reason }), errors, errorFrames };
+    return { ...(open ? {} : { closeCode: code, closeReason: reason }), errors, errorFrames, ...(data === undefined ? {} : { data }) };
   }
 }
 
@@ -123,7 +132,7 @@ export function expectWsAnswer(outcome: WsOutcome, expected: WsCase): void {
     throw new Error(`expected close ${oneOf(expected.close).join(' or ')}, got ${summary}`);
   }
   if (expected.code !== undefined && !oneOf(expected.code).includes(outcome.errors?.[0]?.extensions?.code)) {
-    throw new Error(`expected an error frame with ${oneOf(expected.code).join(' or ')}, got ${summary}`);
+    throw new Error(`expected an error with ${oneOf(expected.code).join(' or ')}, got ${summary}`);
   }
   if (expected.message) expect(outcome.errors?.[0]?.message ?? outcome.closeReason).toMatch(expected.message);
   if (expected.absent) expect(JSON.stringify(outcome)).not.toMatch(expected.absent);

@@ -1,19 +1,24 @@
 import type { Fixtures } from '../harness';
-import type { RawSocket, WsCase } from '../rawSocket';
+import type { RawSocket, WsCase, WsOutcome } from '../rawSocket';
 
 /** Hostile graphql-ws traffic on the router's /graphql socket (close codes from graphql-ws' protocol). */
 
 const times = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join(' ');
 
-/** Connects as the administrator, subscribes once with this payload, and reports what followed. */
-const subscribeWith = (payload: (f: Fixtures) => Record<string, unknown>) => async (socket: RawSocket, f: Fixtures) => {
-  await socket.init({ authorization: f.admin.headers.authorization });
+/** Connects as the administrator (or `as`), subscribes once with this payload, and reports what followed. */
+const subscribeWith = (payload: (f: Fixtures) => Record<string, unknown>, as: (f: Fixtures) => { headers: { authorization: string } } = (f) => f.admin) => async (socket: RawSocket, f: Fixtures) => {
+  await socket.init({ authorization: as(f).headers.authorization });
   socket.send({ type: 'subscribe', id: '1', payload: payload(f) });
   return socket.outcome();
 };
 
 const MESSAGE_ADDED = 'subscription($roomId: ID!) { messageAdded(roomId: $roomId) { id } }';
 const onRoom = (f: Fixtures) => ({ query: MESSAGE_ADDED, variables: { roomId: f.roomId } });
+/** Its first event is the order as it is: refused, nothing of the order may come. */
+const ORDER_STATUS = 'subscription($orderId: ID!) { orderStatusChanged(orderId: $orderId) { id status total { amount } buyer { id } } }';
+const onOrder = (orderId: (f: Fixtures) => string) => (f: Fixtures) => ({ query: ORDER_STATUS, variables: { orderId: orderId(f) } });
+const asOther = (f: Fixtures) => f.other;
+const sendsNoData = (outcome: WsOutcome) => expect(outcome.data).toBeUndefined();
 const sendRaw = (frames: (f: Fixtures) => unknown[], init = true) => async (socket: RawSocket, f: Fixtures) => {
   if (init) await socket.init({ authorization: f.admin.headers.authorization });
   for (const frame of frames(f)) socket.send(frame);
@@ -78,5 +83,9 @@ export const websocketCases: WsCase[] = [
   },
   { name: 'NUL in roomId over ws', run: subscribeWith((f) => ({ query: MESSAGE_ADDED, variables: { roomId: `${f.roomId}\u0000` } })), code: 'BAD_USER_INPUT', message: /roomId/ },
   { name: 'lone surrogate in roomId over ws', run: subscribeWith((f) => ({ query: MESSAGE_ADDED, variables: { roomId: `\ud800${f.roomId}` } })), code: 'BAD_USER_INPUT', message: /roomId/ },
+  // Another's order: its status feed starts with the order itself, so a refusal must come before any of it.
+  { name: "another user's order status over ws", run: subscribeWith(onOrder((f) => f.orderId), asOther), code: 'FORBIDDEN', check: sendsNoData },
+  { name: 'an order nobody has over ws', run: subscribeWith(onOrder(() => '0190a5f0-0000-7000-8000-000000000000'), asOther), code: ['NOT_FOUND', 'FORBIDDEN'], check: sendsNoData },
+  { name: 'an order id that is no UUID over ws', run: subscribeWith(onOrder(() => "1' or '1'='1"), asOther), code: ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN'], check: sendsNoData },
   { name: 'unknown operationName over ws', run: subscribeWith((f) => ({ query: 'subscription A($roomId: ID!) { messageAdded(roomId: $roomId) { id } }', variables: { roomId: f.roomId }, operationName: 'B' })), code: ['OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST'] },
 ];
