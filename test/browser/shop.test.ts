@@ -24,6 +24,17 @@ const stockOf = (page: Page, product: string) => productCard(page, product).getB
 const keepOpen = (page: Page) => page.evaluate('window.__keptOpen = true');
 const stillOpen = (page: Page) => page.evaluate<boolean>('window.__keptOpen === true');
 
+/** Counts the frames a page's sockets receive that end a feed because a subgraph stayed unavailable. Set before the page opens its socket. */
+function unavailableFrames(page: Page): { count: number } {
+  const frames = { count: 0 };
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) => {
+      if (String(payload).includes('"SERVICE_UNAVAILABLE"')) frames.count++;
+    }),
+  );
+  return frames;
+}
+
 async function openStore(page: Page, search: string) {
   await nav(page, 'Store').click();
   await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(search);
@@ -309,6 +320,44 @@ describe('the shop in Chromium', () => {
     await shows(orderStatus(buyerPage).getByText('Refunded', { exact: true }), 30_000);
     expect(await stillOpen(buyerPage)).toBe(true);
     await screenshot(buyerPage, 'shop-refunded-after-store-restart');
+  });
+
+  test("the store stays down past the router's retries: the buyer's open order and store pages follow it again once it is back, without a reload", async () => {
+    const asAdmin = await graphAdmin(web);
+    const product = `Kettle ${tag()}`;
+    const { createProduct } = await asAdmin(CREATE_PRODUCT, { input: { name: product, price: 41000, stock: 5 } });
+    const orderPage = await web.newPage();
+    const orderFeedEnded = unavailableFrames(orderPage);
+    await signUpInBrowser(orderPage, web.app, newPerson('Yun'));
+    await openStore(orderPage, product);
+    await orderPage.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
+    await cartLink(orderPage, 1).click();
+    await fillAddress(orderPage, 'Yun Seo');
+    await orderPage.getByRole('button', { name: 'Place order', exact: true }).click();
+    await orderPage.waitForURL(/\/orders\/[^/]+$/);
+    const orderId = new URL(orderPage.url()).pathname.split('/').pop()!;
+    await orderPage.getByRole('region', { name: 'Order', exact: true }).getByRole('button', { name: /^Pay / }).click();
+    await shows(orderStatus(orderPage).getByText('Paid', { exact: true }));
+    // The same person's store page in a second tab, with a socket of its own.
+    const storePage = await orderPage.context().newPage();
+    const stockFeedEnded = unavailableFrames(storePage);
+    await storePage.goto(new URL('store', web.app).href);
+    await storePage.getByRole('searchbox', { name: 'Search', exact: true }).fill(product);
+    await shows(stockOf(storePage, product).getByText('4 in stock', { exact: true }));
+    await eventually(async () => (await storeSubscriptions()) === 2, 'both pages follow the store');
+    await Promise.all([keepOpen(orderPage), keepOpen(storePage)]);
+
+    await web.stack.restartStore(() =>
+      eventually(async () => orderFeedEnded.count > 0 && stockFeedEnded.count > 0, 'the router ended both feeds: the store stayed unavailable', 60_000),
+    );
+    await eventually(async () => (await storeSubscriptions()) === 2, 'both pages subscribed again', 30_000);
+    await asAdmin('mutation($id: ID!) { shipOrder(orderId: $id) { status } }', { id: orderId });
+    await asAdmin('mutation($id: ID!) { updateProduct(id: $id, input: { stock: 0 }) { id } }', { id: createProduct.id });
+
+    await shows(orderStatus(orderPage).getByText('Shipped', { exact: true }), 10_000);
+    await shows(stockOf(storePage, product).getByText('Sold out', { exact: true }), 10_000);
+    expect([await stillOpen(orderPage), await stillOpen(storePage)]).toEqual([true, true]);
+    await screenshot(orderPage, 'shop-order-followed-after-store-outage');
   });
 
   test('the router stops and starts again under an open store page: stock changed meanwhile shows once the page reconnects', async () => {

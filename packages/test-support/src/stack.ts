@@ -51,10 +51,11 @@ export interface Stack {
   stopService(name: ServiceName | 'router'): Promise<void>;
   /**
    * Stops the store and starts it again on its port and database with a new payment sandbox: what
-   * survives is what the store keeps in its database, as after a real restart. Embedded, it needs
-   * the stack started with `restartableStore`.
+   * survives is what the store keeps in its database, as after a real restart. `whileDown` runs
+   * between the two (to keep the store down until something has happened). Embedded, it needs the
+   * stack started with `restartableStore`.
    */
-  restartStore(): Promise<RunningStore>;
+  restartStore(whileDown?: () => Promise<void>): Promise<RunningStore>;
   /**
    * Another chat instance on the first one's database (real PostgreSQL only: an in-memory PGlite
    * cannot be shared), as a second machine would run it. Closed with the stack.
@@ -182,9 +183,10 @@ export async function startStack(extraEnv: Record<string, string> = {}, options:
       await open.get(name)?.close();
       open.delete(name);
     },
-    async restartStore() {
+    async restartStore(whileDown) {
       if (!restartable) throw new Error('restartStore on embedded PGlite needs startStack(env, { restartableStore: true }): an in-memory store loses its data when it stops');
       await stack.stopService('store');
+      await whileDown?.();
       stack.payments = createSandboxProvider({ timeoutMs: Number(env.PAYMENT_TIMEOUT_MS) });
       const restarted = await startStore(stack.payments);
       open.set('store', restarted);

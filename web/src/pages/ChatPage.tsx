@@ -10,7 +10,7 @@ import { NewRoomForm } from './chat/NewRoomForm';
 import { roomLabel } from './chat/roomLabel';
 import { applyRoomEvent } from './chat/roomList';
 import { RoomView } from './chat/RoomView';
-import { useResubscribe } from './chat/useResubscribe';
+import { useResubscribe } from '../useResubscribe';
 
 /** The rooms the list shows: the most recently active. */
 const ROOMS = 50;

@@ -17,7 +17,7 @@ import { Composer } from './Composer';
 import { dayLabel, groupByDay, timeLabel } from './messageTime';
 import { roomLabel } from './roomLabel';
 import { useFillViewport } from './useFillViewport';
-import { useResubscribe } from './useResubscribe';
+import { useResubscribe } from '../../useResubscribe';
 import { useStickToBottom } from './useStickToBottom';
 
 const PAGE = 30;

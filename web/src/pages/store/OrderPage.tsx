@@ -5,6 +5,7 @@ import { CancelOrderDocument, OrderDocument, OrderStatusChangedDocument, PayOrde
 import { ErrorMessage, Loading } from '../../components/Status';
 import { formatMoney } from '../../money';
 import { historyText, orderStatusText } from '../../orderStatus';
+import { useResubscribe } from '../../useResubscribe';
 import { ConfirmAction } from './ConfirmAction';
 import { ShippingAddressView } from './ShippingAddressView';
 
@@ -18,10 +19,13 @@ const SANDBOX_CARDS = [
 export function OrderPage() {
   const { orderId } = useParams();
   const order = useQuery(OrderDocument, { variables: { id: orderId! }, fetchPolicy: 'network-only' });
-  // Each event carries the whole order, and Apollo's cache updates the page by its id. The first is
-  // the order as it is once the feed is live, so after a reconnection the page catches up by itself.
-  useSubscription(OrderStatusChangedDocument, { variables: { orderId: orderId! } });
   const current = order.data?.order;
+  // Each event carries the whole order, and Apollo's cache updates the page by its id. The first is
+  // the order as it is once the feed is live, so after a reconnection, or a new subscription after the
+  // store was down too long, the page catches up by itself. Followed once shown: an order that is not
+  // the viewer's is refused, and would be asked for again and again.
+  const feed = useSubscription(OrderStatusChangedDocument, { variables: { orderId: orderId! }, skip: !current });
+  useResubscribe(feed);
 
   if (order.loading && !order.data) return <Loading what="the order" />;
   if (order.error) return <ErrorMessage error={order.error} />;
