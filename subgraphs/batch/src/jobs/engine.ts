@@ -217,9 +217,9 @@ async function takingTurns(orm: MikroORM, shared: boolean, setUp: () => Promise<
  * pg-boss's database access, through a connection borrowed from the ORM's pool for each statement.
  * pg-boss's stop leaves its workers to finish on their own and does not await a job's completion
  * or failure, so statements may come after it returns, when the ORM is about to close. close()
- * waits for the statements under way; later ones are dropped (logged, answered with no rows)
- * rather than failing unhandled: a job still running then was already marked failed by the stop
- * and is retried.
+ * waits for the statements under way; later ones are dropped (logged, answered by
+ * droppedStatementResult) rather than failing unhandled: a job still running then was already
+ * marked failed by the stop and is retried.
  */
 function ormConnection(orm: MikroORM, logger: Logger): { db: PgBoss.Db; close(): Promise<void> } {
   const knex = (orm.em as EntityManager).getKnex();
@@ -245,7 +245,7 @@ function ormConnection(orm: MikroORM, logger: Logger): { db: PgBoss.Db; close():
       executeSql(text, values) {
         if (closed) {
           logger.debug('job engine statement after stop dropped');
-          return Promise.resolve({ rows: [], rowCount: 0 });
+          return Promise.resolve(droppedStatementResult(text));
         }
         const statement = run(text, values);
         underWay.add(statement);
@@ -258,4 +258,14 @@ function ormConnection(orm: MikroORM, logger: Logger): { db: PgBoss.Db; close():
       await Promise.allSettled([...underWay]);
     },
   };
+}
+
+/**
+ * The answer to a statement dropped after stop. pg-boss's job commands (complete, fail, cancel,
+ * resume, delete, retry) end by counting what they changed, and it reads that count without
+ * checking for a row (not awaited: a throw there was an unhandled rejection): those affected no
+ * job. Anything else found no rows.
+ */
+export function droppedStatementResult(text: string): { rows: Record<string, unknown>[]; rowCount: number } {
+  return /select count\(\*\) from results\s*$/i.test(text) ? { rows: [{ count: '0' }], rowCount: 1 } : { rows: [], rowCount: 0 };
 }
