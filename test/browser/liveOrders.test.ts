@@ -3,7 +3,7 @@ import { post } from '@dorandoran/test-support/graphql';
 import { signUp } from '@dorandoran/test-support/users';
 import { eventually, health } from '@dorandoran/test-support/ws';
 import { cuttableSockets, isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium } from './support/browser';
-import { adminInBrowser as adminSignedUp, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin as newGraphAdmin, nav, orderStatus, productCard, won } from './support/shop';
+import { adminInBrowser as adminSignedUp, adminTab, buy, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin as newGraphAdmin, nav, orderStatus, productCard, won } from './support/shop';
 
 /**
  * The store in a real Chromium against a real stack: an administrator's products and fulfilment in
@@ -18,22 +18,6 @@ const orderSubscriptions = async () => (await health<{ subscriptions: number }>(
 
 const graphAdmin = () => newGraphAdmin(web);
 const adminInBrowser = (page: Page, person: ReturnType<typeof newPerson>) => adminSignedUp(web, page, person);
-
-/** From the store page: finds the product with Search, puts `quantity` in the cart, places the order; returns the order's id. */
-async function buy(page: Page, product: string, quantity: number): Promise<string> {
-  await nav(page, 'Store').click();
-  await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(product);
-  await shows(productCard(page, product));
-  for (let i = 0; i < quantity; i++) await page.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
-  await shows(cartLink(page, quantity));
-  await cartLink(page, quantity).click();
-  await shows(page.getByLabel(`Quantity of ${product}`, { exact: true }));
-  await fillAddress(page);
-  await page.getByRole('button', { name: 'Place order', exact: true }).click();
-  await page.waitForURL(/\/orders\/[^/]+$/);
-  await shows(orderStatus(page));
-  return new URL(page.url()).pathname.split('/').pop()!;
-}
 
 describe('the store in Chromium', () => {
   test('an administrator ships and completes a paid order, and the buyer\'s open order page follows live; another buyer cannot see it', async () => {

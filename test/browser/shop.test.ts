@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { post } from '@dorandoran/test-support/graphql';
 import { eventually, health } from '@dorandoran/test-support/ws';
 import { isOperation, newPerson, screenshot, shows, signUpInBrowser, webAppInChromium, type Person } from './support/browser';
-import { adminInBrowser, adminTab, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin, logInInBrowser, nav, orderStatus, pngImage, productCard } from './support/shop';
+import { adminInBrowser, adminTab, buy, cartLink, CREATE_PRODUCT, fillAddress, graphAdmin, logInInBrowser, nav, orderStatus, pngImage, productCard } from './support/shop';
 
 /**
  * The shop as people use it, in Chromium against a real stack: pictures attached by an
@@ -292,12 +292,7 @@ describe('the shop in Chromium', () => {
     const [buyerPage, adminPage] = [await web.newPage(), await web.newPage()];
     const buyer: Person = newPerson('Kim');
     await Promise.all([signUpInBrowser(buyerPage, web.app, buyer), adminInBrowser(web, adminPage, newPerson('Lee'))]);
-    await openStore(buyerPage, product);
-    await buyerPage.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
-    await cartLink(buyerPage, 1).click();
-    await fillAddress(buyerPage, 'Kim Jiwoo');
-    await buyerPage.getByRole('button', { name: 'Place order', exact: true }).click();
-    await buyerPage.waitForURL(/\/orders\/[^/]+$/);
+    await buy(buyerPage, product, 1, 'Kim Jiwoo');
     const order = buyerPage.getByRole('region', { name: 'Order', exact: true });
     await order.getByRole('button', { name: /^Pay / }).click();
     await shows(orderStatus(buyerPage).getByText('Paid', { exact: true }));
@@ -329,13 +324,7 @@ describe('the shop in Chromium', () => {
     const orderPage = await web.newPage();
     const orderFeedEnded = unavailableFrames(orderPage);
     await signUpInBrowser(orderPage, web.app, newPerson('Yun'));
-    await openStore(orderPage, product);
-    await orderPage.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
-    await cartLink(orderPage, 1).click();
-    await fillAddress(orderPage, 'Yun Seo');
-    await orderPage.getByRole('button', { name: 'Place order', exact: true }).click();
-    await orderPage.waitForURL(/\/orders\/[^/]+$/);
-    const orderId = new URL(orderPage.url()).pathname.split('/').pop()!;
+    const orderId = await buy(orderPage, product, 1, 'Yun Seo');
     await orderPage.getByRole('region', { name: 'Order', exact: true }).getByRole('button', { name: /^Pay / }).click();
     await shows(orderStatus(orderPage).getByText('Paid', { exact: true }));
     // The same person's store page in a second tab, with a socket of its own.

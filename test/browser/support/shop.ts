@@ -60,6 +60,22 @@ export async function fillAddress(page: Page, recipient = 'Kim Mina'): Promise<v
   await cart.getByRole('textbox', { name: 'Address', exact: true }).fill('110 Sejong-daero, Jung-gu, Seoul');
 }
 
+/** From any page: opens the store, finds the product with Search, puts `quantity` in the cart, places the order; returns the order's id. */
+export async function buy(page: Page, product: string, quantity: number, recipient?: string): Promise<string> {
+  await nav(page, 'Store').click();
+  await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(product);
+  await shows(productCard(page, product));
+  for (let i = 0; i < quantity; i++) await page.getByRole('button', { name: `Add ${product} to cart`, exact: true }).click();
+  await shows(cartLink(page, quantity));
+  await cartLink(page, quantity).click();
+  await shows(page.getByLabel(`Quantity of ${product}`, { exact: true }));
+  await fillAddress(page, recipient);
+  await page.getByRole('button', { name: 'Place order', exact: true }).click();
+  await page.waitForURL(/\/orders\/[^/]+$/);
+  await shows(orderStatus(page));
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
